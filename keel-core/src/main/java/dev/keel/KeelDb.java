@@ -1,0 +1,130 @@
+package dev.keel;
+
+import dev.keel.internal.engine.Engine;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * An open KeelDB database: one directory, held exclusively by this process.
+ *
+ * <p><b>Durability.</b> A commit returns when it is durable under {@link KeelOptions#durability()}:
+ * in the default {@link Durability#SYNC} mode its log record has been synced to stable storage, so
+ * no crash or power loss can lose it. After any crash, {@link #open} recovers every acknowledged
+ * commit and no part of an unacknowledged transaction (see {@link RecoveryReport}).
+ *
+ * <p><b>Failures.</b> If a log write, log sync or checkpoint fails, the database moves to the failed
+ * state: every later write throws {@link DatabaseFailedException} carrying the first failure, reads
+ * of already-acknowledged data still work, and reopening runs recovery.
+ *
+ * <p><b>Thread-safety.</b> All methods are thread-safe. Transactions are confined to the thread
+ * using them; snapshots may be shared. Readers never block writers; writers run concurrently and
+ * are serialized only for the short commit step.
+ */
+public final class KeelDb implements AutoCloseable {
+    private final Engine engine;
+
+    private KeelDb(Engine engine) {
+        this.engine = engine;
+    }
+
+    /**
+     * Opens (creating if needed) the database in {@code directory}: takes the process lock, loads the
+     * newest checkpoint, replays the log after it, repairs a torn tail, and applies newly declared
+     * entity types.
+     *
+     * @throws DatabaseLockedException another process or instance holds the directory
+     * @throws CorruptionException damage that {@link RecoveryMode#NORMAL} will not repair
+     * @throws SchemaMismatchException a declared type differs from the stored one
+     * @throws StorageException an I/O error
+     */
+    public static KeelDb open(Path directory, KeelOptions options) {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(options, "options");
+        return new KeelDb(Engine.open(directory, options));
+    }
+
+    /** Opens with {@link KeelOptions#defaults()}. */
+    public static KeelDb open(Path directory) {
+        return open(directory, KeelOptions.defaults());
+    }
+
+    /**
+     * Runs {@code work} in a transaction and commits it when {@code work} returns; rolls back and
+     * rethrows when it throws. On a {@link ConflictException} the whole function runs again, up to
+     * {@link KeelOptions#maxConflictRetries()} times, so it must not have side effects outside the
+     * transaction. Returns {@code work}'s result once the commit is durable.
+     */
+    public <T> T write(Function<? super Transaction, T> work) {
+        Objects.requireNonNull(work, "work");
+        return engine.write(work);
+    }
+
+    /** Like {@link #write} for work that returns nothing. */
+    public void execute(Consumer<? super Transaction> work) {
+        Objects.requireNonNull(work, "work");
+        engine.write(tx -> {
+            work.accept(tx);
+            return null;
+        });
+    }
+
+    /** Runs {@code work} on a snapshot of the latest acknowledged commit. */
+    public <T> T read(Function<? super Snapshot, T> work) {
+        Objects.requireNonNull(work, "work");
+        return work.apply(engine.snapshot());
+    }
+
+    /** A snapshot of the latest acknowledged commit. */
+    public Snapshot snapshot() {
+        return engine.snapshot();
+    }
+
+    /**
+     * Begins an explicit transaction. Use it in try-with-resources: {@code close()} rolls back unless
+     * {@link Transaction#commit()} was called. Conflicts are not retried automatically.
+     */
+    public Transaction begin() {
+        return engine.begin();
+    }
+
+    /**
+     * Writes a checkpoint of the latest acknowledged state now and retires log segments it covers.
+     * Writes continue while it runs. Returns the checkpoint's LSN.
+     */
+    public long checkpoint() {
+        return engine.checkpoint();
+    }
+
+    /** What recovery found and did when this instance opened. */
+    public RecoveryReport recoveryReport() {
+        return engine.recoveryReport();
+    }
+
+    /** The entity types stored in the database, in the order they were first stored. */
+    public List<EntityType> schema() {
+        return engine.schema();
+    }
+
+    /** The first fatal storage failure, if the database is in the failed state. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(engine.failure());
+    }
+
+    /** The database directory. */
+    public Path directory() {
+        return engine.directory();
+    }
+
+    /**
+     * Closes the database: waits for in-flight commits, writes a checkpoint (unless failed or
+     * read-only), syncs and releases the lock. Idempotent.
+     */
+    @Override
+    public void close() {
+        engine.close();
+    }
+}

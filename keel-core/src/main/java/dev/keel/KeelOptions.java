@@ -1,0 +1,230 @@
+package dev.keel;
+
+import dev.keel.internal.io.FileIO;
+import dev.keel.internal.io.NioFileIO;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Options for {@link KeelDb#open}. Built with {@link #builder()}, which validates every value and
+ * says what is wrong with a bad one. Immutable and thread-safe.
+ */
+public final class KeelOptions {
+    /** Smallest allowed log segment: 64 KiB. */
+    public static final long MIN_SEGMENT_SIZE = 64L * 1024;
+    /** Largest allowed log segment: 1 GiB. */
+    public static final long MAX_SEGMENT_SIZE = 1L << 30;
+
+    private final Durability durability;
+    private final Duration groupCommitWindow;
+    private final long segmentSizeInBytes;
+    private final long checkpointLogSizeInBytes;
+    private final Duration checkpointInterval;
+    private final RecoveryMode recoveryMode;
+    private final int maxConflictRetries;
+    private final List<EntityType> entityTypes;
+    private final FileIO fileIO;
+
+    private KeelOptions(Builder b) {
+        this.durability = b.durability;
+        this.groupCommitWindow = b.groupCommitWindow;
+        this.segmentSizeInBytes = b.segmentSizeInBytes;
+        this.checkpointLogSizeInBytes = b.checkpointLogSizeInBytes;
+        this.checkpointInterval = b.checkpointInterval;
+        this.recoveryMode = b.recoveryMode;
+        this.maxConflictRetries = b.maxConflictRetries;
+        this.entityTypes = List.copyOf(b.entityTypes.values());
+        this.fileIO = b.fileIO;
+    }
+
+    /** Options with every default. */
+    public static KeelOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.durability = durability;
+        b.groupCommitWindow = groupCommitWindow;
+        b.segmentSizeInBytes = segmentSizeInBytes;
+        b.checkpointLogSizeInBytes = checkpointLogSizeInBytes;
+        b.checkpointInterval = checkpointInterval;
+        b.recoveryMode = recoveryMode;
+        b.maxConflictRetries = maxConflictRetries;
+        entityTypes.forEach(t -> b.entityTypes.put(t.name(), t));
+        b.fileIO = fileIO;
+        return b;
+    }
+
+    /** When a commit is acknowledged. Default {@link Durability#SYNC}. */
+    public Durability durability() {
+        return durability;
+    }
+
+    /** In {@link Durability#GROUP} mode, the longest time between log syncs. Default 10 ms. */
+    public Duration groupCommitWindow() {
+        return groupCommitWindow;
+    }
+
+    /** Size each log segment is preallocated to; the log rotates when one is full. Default 64 MiB. */
+    public long segmentSizeInBytes() {
+        return segmentSizeInBytes;
+    }
+
+    /** Log bytes written since the last checkpoint that trigger a new one. Default 256 MiB. */
+    public long checkpointLogSizeInBytes() {
+        return checkpointLogSizeInBytes;
+    }
+
+    /** Longest time between checkpoints while there are new commits. Default 10 minutes. */
+    public Duration checkpointInterval() {
+        return checkpointInterval;
+    }
+
+    /** How open treats damage. Default {@link RecoveryMode#NORMAL}. */
+    public RecoveryMode recoveryMode() {
+        return recoveryMode;
+    }
+
+    /** How often {@link KeelDb#write} retries a transaction after a conflict. Default 10. */
+    public int maxConflictRetries() {
+        return maxConflictRetries;
+    }
+
+    /** Declared entity types, in declaration order. Default none (the stored schema is used). */
+    public List<EntityType> entityTypes() {
+        return entityTypes;
+    }
+
+    /** The storage layer. Default the real file system; the testkit supplies fault-injecting ones. */
+    public FileIO fileIO() {
+        return fileIO;
+    }
+
+    /** Builds {@link KeelOptions}; each setter validates its argument. Not thread-safe. */
+    public static final class Builder {
+        private Durability durability = Durability.SYNC;
+        private Duration groupCommitWindow = Duration.ofMillis(10);
+        private long segmentSizeInBytes = 64L * 1024 * 1024;
+        private long checkpointLogSizeInBytes = 256L * 1024 * 1024;
+        private Duration checkpointInterval = Duration.ofMinutes(10);
+        private RecoveryMode recoveryMode = RecoveryMode.NORMAL;
+        private int maxConflictRetries = 10;
+        private final Map<String, EntityType> entityTypes = new LinkedHashMap<>();
+        private FileIO fileIO = NioFileIO.INSTANCE;
+
+        private Builder() {
+        }
+
+        public Builder durability(Durability value) {
+            this.durability = Objects.requireNonNull(value, "durability");
+            return this;
+        }
+
+        /** Between 1 ms and 10 s. */
+        public Builder groupCommitWindow(Duration value) {
+            Objects.requireNonNull(value, "groupCommitWindow");
+            if (value.compareTo(Duration.ofMillis(1)) < 0 || value.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new IllegalArgumentException("groupCommitWindow must be between 1 ms and 10 s, was " + value);
+            }
+            this.groupCommitWindow = value;
+            return this;
+        }
+
+        /** Between {@link #MIN_SEGMENT_SIZE} and {@link #MAX_SEGMENT_SIZE}. */
+        public Builder segmentSizeInBytes(long value) {
+            if (value < MIN_SEGMENT_SIZE || value > MAX_SEGMENT_SIZE) {
+                throw new IllegalArgumentException("segmentSizeInBytes must be between " + MIN_SEGMENT_SIZE
+                        + " and " + MAX_SEGMENT_SIZE + ", was " + value);
+            }
+            this.segmentSizeInBytes = value;
+            return this;
+        }
+
+        /** At least 64 KiB. */
+        public Builder checkpointLogSizeInBytes(long value) {
+            if (value < MIN_SEGMENT_SIZE) {
+                throw new IllegalArgumentException("checkpointLogSizeInBytes must be at least " + MIN_SEGMENT_SIZE
+                        + ", was " + value);
+            }
+            this.checkpointLogSizeInBytes = value;
+            return this;
+        }
+
+        /** At least 1 second. */
+        public Builder checkpointInterval(Duration value) {
+            Objects.requireNonNull(value, "checkpointInterval");
+            if (value.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("checkpointInterval must be at least 1 s, was " + value);
+            }
+            this.checkpointInterval = value;
+            return this;
+        }
+
+        public Builder recoveryMode(RecoveryMode value) {
+            this.recoveryMode = Objects.requireNonNull(value, "recoveryMode");
+            return this;
+        }
+
+        /** Between 0 and 1000. */
+        public Builder maxConflictRetries(int value) {
+            if (value < 0 || value > 1000) {
+                throw new IllegalArgumentException("maxConflictRetries must be between 0 and 1000, was " + value);
+            }
+            this.maxConflictRetries = value;
+            return this;
+        }
+
+        /** Declares an entity type; declaring two types with the same name is an error. */
+        public Builder entityType(EntityType type) {
+            Objects.requireNonNull(type, "entityType");
+            if (entityTypes.putIfAbsent(type.name(), type) != null) {
+                throw new IllegalArgumentException("entity type " + type.name() + " is declared twice");
+            }
+            return this;
+        }
+
+        /** Declares the entity type derived from a record class (see {@link EntityType#of}). */
+        public Builder entityType(Class<? extends Record> recordClass) {
+            return entityType(EntityType.of(recordClass));
+        }
+
+        public Builder entityTypes(EntityType... types) {
+            for (EntityType t : types) {
+                entityType(t);
+            }
+            return this;
+        }
+
+        /** Replaces the storage layer; for tests (see keel-testkit). */
+        public Builder fileIO(FileIO value) {
+            this.fileIO = Objects.requireNonNull(value, "fileIO");
+            return this;
+        }
+
+        public KeelOptions build() {
+            List<String> problems = new ArrayList<>();
+            for (EntityType t : entityTypes.values()) {
+                for (Field f : t.fields()) {
+                    if (f.target() != null && !entityTypes.containsKey(f.target())) {
+                        problems.add(t.name() + "." + f.name() + " references undeclared type " + f.target());
+                    }
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("invalid schema: " + String.join("; ", problems)
+                        + " (declare every referenced type)");
+            }
+            return new KeelOptions(this);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.keel;
+
+import java.util.Map;
+
+/**
+ * A read-write transaction. It reads from the snapshot taken when it began plus its own writes;
+ * other transactions never see its writes before it commits. {@link #commit()} validates that no
+ * transaction committed since this one began changed an entity this one writes (first committer
+ * wins, else {@link ConflictException}), then appends the changes to the log and returns when they
+ * are durable under the configured {@link Durability}. {@link #close()} rolls back an uncommitted
+ * transaction. Confined to one thread.
+ */
+public interface Transaction extends Snapshot, AutoCloseable {
+
+    /**
+     * Inserts an entity and returns its new id (ids are assigned by the database, ascending per
+     * type; an id given to a transaction that rolls back may be reused after a restart). Absent
+     * fields take their defaults.
+     *
+     * @throws ConstraintViolationException a required field is missing, a value has the wrong type,
+     *         or a field is not declared
+     */
+    long insert(String type, Map<String, ?> values);
+
+    /** Inserts a record of a declared record type and returns its new id. */
+    long insert(Record record);
+
+    /**
+     * Changes the named fields of an existing entity; a {@code null} value clears the field.
+     *
+     * @throws EntityNotFoundException the entity does not exist
+     */
+    void update(String type, long id, Map<String, ?> changes);
+
+    /** Replaces all fields of an existing entity of the record's type with the record's values. */
+    void update(long id, Record record);
+
+    /** Deletes an entity; returns false when it did not exist. */
+    boolean delete(String type, long id);
+
+    /** Deletes an entity of the record class's type; returns false when it did not exist. */
+    boolean delete(Class<? extends Record> recordClass, long id);
+
+    /**
+     * Commits: returns once the changes are durable under the configured durability mode and visible
+     * to new snapshots. On any exception nothing of this transaction is acknowledged; a
+     * {@link StorageException} also means the database moved to the failed state.
+     */
+    void commit();
+
+    /** Discards this transaction's changes. */
+    void rollback();
+
+    /** Rolls back unless committed. */
+    @Override
+    void close();
+}

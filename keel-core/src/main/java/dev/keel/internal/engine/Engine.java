@@ -1,0 +1,406 @@
+package dev.keel.internal.engine;
+
+import dev.keel.ConflictException;
+import dev.keel.DatabaseClosedException;
+import dev.keel.DatabaseFailedException;
+import dev.keel.Durability;
+import dev.keel.EntityType;
+import dev.keel.KeelException;
+import dev.keel.KeelOptions;
+import dev.keel.ReadOnlyException;
+import dev.keel.RecoveryMode;
+import dev.keel.RecoveryReport;
+import dev.keel.Snapshot;
+import dev.keel.StorageException;
+import dev.keel.Transaction;
+import dev.keel.internal.codec.ByteWriter;
+import dev.keel.internal.entity.EntityCodec;
+import dev.keel.internal.entity.Schema;
+import dev.keel.internal.entity.SchemaCodec;
+import dev.keel.internal.io.FileIO;
+import dev.keel.internal.recovery.Recovery;
+import dev.keel.internal.store.Store;
+import dev.keel.internal.tx.SnapshotView;
+import dev.keel.internal.tx.TransactionImpl;
+import dev.keel.internal.tx.TxContext;
+import dev.keel.internal.wal.WalRecord;
+import dev.keel.internal.wal.WalWriter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wiring and lifecycle of an open database: lock, recovery, schema, commit pipeline, checkpoints,
+ * failure state and close.
+ *
+ * <p>Ordering: commits are validated and appended to the log one at a time under
+ * {@code commitLock}, which also advances {@code head}, the newest (possibly not yet durable) store
+ * version. Waiting for durability happens outside the lock, so committers overlap and share syncs.
+ * A version is published to readers only when the log covers it under the durability mode (synced
+ * for SYNC, written to the OS for GROUP and ASYNC), in LSN order, so a reader never sees a commit
+ * that a crash could take back, nor a later commit without an earlier one.
+ *
+ * <p>Failure: the first fatal storage error (log write or sync, checkpoint) is kept; from then on
+ * writes fail fast with {@link DatabaseFailedException} carrying it, while reads of published data
+ * go on. Nothing is retried. Reopening runs recovery.
+ */
+public final class Engine implements TxContext {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    private final Path directory;
+    private final KeelOptions options;
+    private final ProcessLock lock;
+    private final RecoveryReport report;
+    private final WalWriter wal;
+    private final Background background;
+    private final Checkpointer checkpointer;
+    private final ReentrantLock commitLock = new ReentrantLock();
+    private final Object publishLock = new Object();
+    private final ArrayDeque<Store> unpublished = new ArrayDeque<>();
+    private final Map<Integer, AtomicLong> nextIds = new ConcurrentHashMap<>();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ByteWriter scratch = new ByteWriter(4096);
+    private Store head;
+    private volatile Store published;
+
+    private Engine(Path directory, KeelOptions options, ProcessLock lock, Recovery.Result recovered) throws IOException {
+        this.directory = directory;
+        this.options = options;
+        this.lock = lock;
+        this.report = recovered.report();
+        Store store = recovered.store();
+        boolean readOnly = options.recoveryMode() == RecoveryMode.READ_ONLY;
+        Schema declared = store.schema().reconcile(options.entityTypes());
+        if (readOnly) {
+            this.wal = null;
+            this.background = null;
+            this.checkpointer = null;
+            if (declared != store.schema()) {
+                Store.Batch b = store.batch();
+                b.schema(declared);
+                store = b.apply(store.lsn());
+            }
+        } else {
+            this.background = new Background(directory, options);
+            this.wal = new WalWriter(options.fileIO(), directory, options.segmentSizeInBytes(),
+                    background.allocator(), recovered.lastLsn(), recovered.nextSegmentId(), recovered.retained());
+            this.checkpointer = new Checkpointer(this, options.fileIO(), directory, wal,
+                    options.checkpointLogSizeInBytes(), options.checkpointInterval().toNanos(),
+                    recovered.report().checkpointLsn());
+        }
+        this.head = store;
+        this.published = store;
+        for (var t : store.schema().types()) {
+            nextIds.put(t.typeId(), new AtomicLong(store.nextId(t.typeId())));
+        }
+        if (!readOnly) {
+            if (declared != store.schema()) {
+                storeSchema(declared);
+            }
+            background.start(this, checkpointer, wal);
+        }
+    }
+
+    /** Opens the database: lock, recovery, schema; see {@link dev.keel.KeelDb#open}. */
+    public static Engine open(Path directory, KeelOptions options) {
+        FileIO io = options.fileIO();
+        boolean readOnly = options.recoveryMode() == RecoveryMode.READ_ONLY;
+        ProcessLock lock = null;
+        try {
+            if (readOnly) {
+                if (!io.exists(directory)) {
+                    throw new IllegalArgumentException("database directory " + directory + " does not exist;"
+                            + " READ_ONLY mode does not create one");
+                }
+            } else {
+                io.createDirectories(directory);
+            }
+            lock = ProcessLock.acquire(io, directory, readOnly);
+            Recovery.Result recovered = Recovery.run(io, directory, options.recoveryMode());
+            return new Engine(directory, options, lock, recovered);
+        } catch (IOException e) {
+            closeLock(lock, e);
+            throw new StorageException("cannot open database " + directory + ": " + e, e);
+        } catch (RuntimeException | Error e) {
+            closeLock(lock, e);
+            throw e;
+        }
+    }
+
+    private static void closeLock(ProcessLock lock, Throwable primary) {
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (IOException e) {
+                primary.addSuppressed(e);
+            }
+        }
+    }
+
+    private void storeSchema(Schema schema) throws IOException {
+        ByteWriter out = new ByteWriter(512);
+        SchemaCodec.encode(schema, out);
+        long lsn = wal.appendTransaction(List.of(new WalRecord.SchemaChange(out.toByteArray())),
+                System.currentTimeMillis());
+        wal.awaitDurable(lsn);
+        Store.Batch b = head.batch();
+        b.schema(schema);
+        head = b.apply(lsn);
+        published = head;
+        for (var t : schema.types()) {
+            nextIds.putIfAbsent(t.typeId(), new AtomicLong(head.nextId(t.typeId())));
+        }
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public RecoveryReport recoveryReport() {
+        return report;
+    }
+
+    public List<EntityType> schema() {
+        return published.schema().entityTypes();
+    }
+
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    boolean isClosing() {
+        return closed.get();
+    }
+
+    Store published() {
+        return published;
+    }
+
+    long publishedLsn() {
+        return published.lsn();
+    }
+
+    public Snapshot snapshot() {
+        if (closed.get()) {
+            throw new DatabaseClosedException("database " + directory + " is closed");
+        }
+        return new SnapshotView(published, directory);
+    }
+
+    public Transaction begin() {
+        checkWritable();
+        return new TransactionImpl(published, directory, this);
+    }
+
+    /** Lambda transactions with automatic retry on conflicts. */
+    public <T> T write(Function<? super Transaction, T> work) {
+        ConflictException last = null;
+        for (int attempt = 0; attempt <= options.maxConflictRetries(); attempt++) {
+            try (Transaction tx = begin()) {
+                T result = work.apply(tx);
+                tx.commit();
+                return result;
+            } catch (ConflictException e) {
+                if (last != null) {
+                    e.addSuppressed(last);
+                }
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    public long checkpoint() {
+        checkWritable();
+        return checkpointer.checkpoint();
+    }
+
+    @Override
+    public void checkWritable() {
+        if (closed.get()) {
+            throw new DatabaseClosedException("database " + directory + " is closed");
+        }
+        if (wal == null) {
+            throw new ReadOnlyException();
+        }
+        Throwable f = failure.get();
+        if (f != null) {
+            throw new DatabaseFailedException("database " + directory + " failed earlier and accepts no writes until it"
+                    + " is reopened (reopening runs recovery; no acknowledged commit is lost): " + f.getMessage(), f);
+        }
+    }
+
+    @Override
+    public long allocateId(int typeId) {
+        return nextIds.computeIfAbsent(typeId, k -> new AtomicLong(1)).getAndIncrement();
+    }
+
+    @Override
+    public long commit(TransactionImpl tx) {
+        long lsn;
+        commitLock.lock();
+        try {
+            checkWritable();
+            List<WalRecord> records = new ArrayList<>(tx.writeCount());
+            validate(tx);
+            long commitLsn = wal.nextLsn() + tx.writeCount();
+            Store.Batch batch = head.batch();
+            for (NavigableMap<Long, TransactionImpl.Write> byId : tx.writes().values()) {
+                for (TransactionImpl.Write w : byId.values()) {
+                    int typeId = w.type().typeId();
+                    if (w.value() == null) {
+                        batch.delete(typeId, w.id());
+                        records.add(new WalRecord.Delete(typeId, w.id()));
+                    } else {
+                        byte[] value = withVersion(commitLsn, w.value());
+                        batch.put(typeId, w.id(), value);
+                        records.add(new WalRecord.Put(typeId, w.id(), value));
+                    }
+                }
+            }
+            lsn = wal.appendTransaction(records, System.currentTimeMillis());
+            if (lsn != commitLsn) {
+                throw fail("commit", new IllegalStateException("log assigned LSN " + lsn + ", expected " + commitLsn));
+            }
+            head = batch.apply(lsn);
+            synchronized (publishLock) {
+                unpublished.add(head);
+            }
+        } catch (IOException e) {
+            throw fail("log append", e);
+        } finally {
+            commitLock.unlock();
+        }
+        try {
+            if (options.durability() == Durability.SYNC) {
+                wal.awaitDurable(lsn);
+            } else {
+                wal.awaitWritten(lsn);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw fail("log " + (options.durability() == Durability.SYNC ? "sync" : "write"), e);
+        }
+        publishUpTo(options.durability() == Durability.SYNC ? wal.durableLsn() : wal.writtenLsn());
+        checkpointer.afterCommit();
+        return lsn;
+    }
+
+    private void validate(TransactionImpl tx) {
+        for (NavigableMap<Long, TransactionImpl.Write> byId : tx.writes().values()) {
+            for (TransactionImpl.Write w : byId.values()) {
+                byte[] now = head.get(w.type().typeId(), w.id());
+                long version = now == null ? 0 : EntityCodec.version(now);
+                if (version != w.seenVersion()) {
+                    throw new ConflictException(w.type().name() + "#" + w.id() + " was " + (now == null ? "deleted"
+                            : "changed (version " + w.seenVersion() + " -> " + version + ")") + " by a transaction"
+                            + " that committed after this one began; nothing was written, retry the transaction");
+                }
+            }
+        }
+    }
+
+    private byte[] withVersion(long version, byte[] encodedWithZeroVersion) {
+        synchronized (scratch) {
+            scratch.reset();
+            scratch.writeVarLong(version);
+            scratch.writeBytes(encodedWithZeroVersion, 1, encodedWithZeroVersion.length - 1);
+            return scratch.toByteArray();
+        }
+    }
+
+    /** Publishes, in LSN order, every store version the log now covers. */
+    private void publishUpTo(long lsn) {
+        synchronized (publishLock) {
+            Store latest = null;
+            while (!unpublished.isEmpty() && unpublished.peekFirst().lsn() <= lsn) {
+                latest = unpublished.pollFirst();
+            }
+            if (latest != null && latest.lsn() > published.lsn()) {
+                published = latest;
+            }
+        }
+    }
+
+    /** After a full log sync: publishes every appended commit (all are durable now). */
+    void publishSynced() {
+        publishUpTo(wal.durableLsn());
+    }
+
+    /** Moves the database to FAILED (first cause wins) and returns the exception to throw. */
+    KeelException fail(String what, Throwable cause) {
+        if (cause instanceof DatabaseFailedException d) {
+            return d;
+        }
+        if (failure.compareAndSet(null, cause)) {
+            LOG.error("database {} failed: {} failed; it refuses writes until reopened", directory, what, cause);
+        }
+        Throwable first = failure.get();
+        if (first != cause) {
+            return new DatabaseFailedException("database " + directory + " failed earlier (" + first + "); " + what
+                    + " refused", first);
+        }
+        return new StorageException(what + " failed for database " + directory + "; nothing after the last"
+                + " acknowledged commit is durable and the database refuses writes until reopened: " + cause, cause);
+    }
+
+    /** Waits for in-flight commits, checkpoints (unless failed or read-only), syncs and unlocks. */
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Throwable error = null;
+        if (wal != null) {
+            commitLock.lock();
+            try {
+                background.stop();
+                if (failure.get() == null) {
+                    try {
+                        checkpointer.checkpointOnClose();
+                    } catch (RuntimeException e) {
+                        error = e;
+                    }
+                }
+                try {
+                    wal.close();
+                } catch (IOException e) {
+                    error = addTo(error, e);
+                }
+            } finally {
+                commitLock.unlock();
+                background.shutdownNow();
+            }
+        }
+        try {
+            lock.close();
+        } catch (IOException e) {
+            error = addTo(error, e);
+        }
+        if (error instanceof KeelException k) {
+            throw k;
+        }
+        if (error != null) {
+            throw new StorageException("closing database " + directory + " failed: " + error, error);
+        }
+    }
+
+    private static Throwable addTo(Throwable first, Throwable next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+}

@@ -1,0 +1,104 @@
+package dev.keel.internal.engine;
+
+import dev.keel.DatabaseLockedException;
+import dev.keel.internal.io.FileIO;
+import dev.keel.internal.io.LockHandle;
+import dev.keel.internal.io.StorageFile;
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The one-writer-per-directory lock: an OS file lock on {@code keel.lock}, whose content names the
+ * holder (pid, host, start time) for the error a second opener gets.
+ *
+ * <p>The OS lock is an fcntl lock, owned by the whole JVM and released when the process dies, so a
+ * stale lock file from a killed process never blocks a restart. Because fcntl locks do not exclude
+ * a second open in the same JVM (and closing any descriptor of the file would drop them), opens in
+ * this JVM are also registered in a static map and refused before the file is touched.
+ */
+final class ProcessLock implements Closeable {
+    static final String FILE_NAME = "keel.lock";
+    private static final Map<Path, String> OPEN_IN_THIS_JVM = new ConcurrentHashMap<>();
+
+    private final Path key;
+    private final LockHandle handle;
+
+    private ProcessLock(Path key, LockHandle handle) {
+        this.key = key;
+        this.handle = handle;
+    }
+
+    /** Takes the lock: exclusive for writers, shared for read-only opens. */
+    static ProcessLock acquire(FileIO io, Path directory, boolean readOnly) throws IOException {
+        Path key = directory.toAbsolutePath().normalize();
+        String me = describeThisProcess(readOnly);
+        String other = OPEN_IN_THIS_JVM.putIfAbsent(key, me);
+        if (other != null) {
+            throw new DatabaseLockedException(directory, other + " (another open KeelDb in this JVM)");
+        }
+        try {
+            Path file = directory.resolve(FILE_NAME);
+            if (readOnly && !io.exists(file)) {
+                return new ProcessLock(key, null);
+            }
+            LockHandle h = io.tryLock(file, readOnly);
+            if (h == null) {
+                throw new DatabaseLockedException(directory, readHolder(io, file));
+            }
+            if (!readOnly) {
+                try {
+                    h.describeHolder(me + "\n");
+                } catch (IOException e) {
+                    h.close();
+                    throw e;
+                }
+            }
+            return new ProcessLock(key, h);
+        } catch (IOException | RuntimeException e) {
+            OPEN_IN_THIS_JVM.remove(key);
+            throw e;
+        }
+    }
+
+    private static String readHolder(FileIO io, Path file) {
+        try (StorageFile f = io.openForRead(file)) {
+            ByteBuffer b = ByteBuffer.allocate((int) Math.min(512, f.size()));
+            f.read(b, 0);
+            String text = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).trim();
+            return text.isEmpty() ? "another process (holder unknown)" : text;
+        } catch (IOException e) {
+            return "another process (lock file unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    private static String describeThisProcess(boolean readOnly) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "unknown-host";
+        }
+        return "pid=" + ProcessHandle.current().pid() + " host=" + host + " since=" + Instant.now()
+                + " mode=" + (readOnly ? "read-only" : "read-write") + " jvm="
+                + ManagementFactory.getRuntimeMXBean().getName();
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            if (handle != null) {
+                handle.close();
+            }
+        } finally {
+            OPEN_IN_THIS_JVM.remove(key);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.keel.internal.entity;
+
+import dev.keel.EntityType;
+import dev.keel.SchemaMismatchException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The stored schema: entity types with their stable ids, and a version that grows with each change.
+ * Immutable; {@link #reconcile} returns a new schema.
+ */
+public final class Schema {
+    public static final Schema EMPTY = new Schema(0, List.of());
+
+    private final int version;
+    private final Map<String, StoredType> byName = new LinkedHashMap<>();
+    private final Map<Integer, StoredType> byId = new LinkedHashMap<>();
+
+    public Schema(int version, Collection<StoredType> types) {
+        this.version = version;
+        for (StoredType t : types) {
+            if (byName.put(t.name(), t) != null || byId.put(t.typeId(), t) != null) {
+                throw new IllegalArgumentException("duplicate stored type " + t.name() + " / id " + t.typeId());
+            }
+        }
+    }
+
+    public int version() {
+        return version;
+    }
+
+    public Collection<StoredType> types() {
+        return byName.values();
+    }
+
+    public StoredType byName(String name) {
+        return byName.get(name);
+    }
+
+    public StoredType byId(int typeId) {
+        return byId.get(typeId);
+    }
+
+    public List<EntityType> entityTypes() {
+        List<EntityType> out = new ArrayList<>();
+        byName.values().forEach(t -> out.add(t.type()));
+        return out;
+    }
+
+    /**
+     * Applies the declared types to this stored schema: new types are added with fresh ids; a type
+     * declared identically is kept; a changed type is a mismatch (schema evolution is not in this
+     * version). Types stored but not declared stay stored and readable.
+     *
+     * @return this schema if nothing changed, else the new schema with version + 1
+     * @throws SchemaMismatchException listing every changed type
+     */
+    public Schema reconcile(List<EntityType> declared) {
+        List<String> problems = new ArrayList<>();
+        List<StoredType> added = new ArrayList<>();
+        int nextId = byId.keySet().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+        for (EntityType d : declared) {
+            StoredType stored = byName.get(d.name());
+            if (stored == null) {
+                added.add(StoredType.create(nextId++, d));
+            } else if (!stored.type().equals(d)) {
+                problems.add("type " + d.name() + " is stored as " + stored.type() + " but declared as " + d);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new SchemaMismatchException(problems);
+        }
+        if (added.isEmpty()) {
+            return this;
+        }
+        List<StoredType> all = new ArrayList<>(byName.values());
+        all.addAll(added);
+        return new Schema(version + 1, all);
+    }
+}

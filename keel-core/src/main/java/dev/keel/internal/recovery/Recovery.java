@@ -1,0 +1,229 @@
+package dev.keel.internal.recovery;
+
+import dev.keel.CorruptionException;
+import dev.keel.RecoveryMode;
+import dev.keel.RecoveryReport;
+import dev.keel.RecoveryReport.Event;
+import dev.keel.RecoveryReport.EventKind;
+import dev.keel.internal.checkpoint.CheckpointFormat;
+import dev.keel.internal.checkpoint.CheckpointReader;
+import dev.keel.internal.checkpoint.CheckpointWriter;
+import dev.keel.internal.io.FileIO;
+import dev.keel.internal.io.StorageFile;
+import dev.keel.internal.store.MemStore;
+import dev.keel.internal.store.Store;
+import dev.keel.internal.wal.SegmentScanner;
+import dev.keel.internal.wal.WalFormat;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opening a database directory: newest valid checkpoint plus replay of the log after it.
+ *
+ * <p>Recovery, step by step: (1) leftover temporary files of an interrupted checkpoint or segment
+ * preparation are removed; (2) the newest checkpoint is loaded and fully verified (a damaged one
+ * refuses NORMAL mode; READ_ONLY and FORCE fall back to an older one or to an empty store and
+ * report it); (3) every segment is read and scanned; (4) {@link LogReplay} applies complete
+ * transactions and classifies damage; (5) repairs: NORMAL cuts a torn tail (bytes copied to
+ * quarantine and synced first, then the segment truncated and synced); FORCE quarantines every
+ * damaged or discarded byte range, checkpoints the result and retires the old log; READ_ONLY writes
+ * nothing at all.
+ *
+ * <p>Durability of the repair: a crash during it leaves the damage in place (the quarantine copy is
+ * made before the cut), so the next open repeats the same decision.
+ */
+public final class Recovery {
+    private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+    /** The recovered state and where the log continues. */
+    public record Result(Store store, RecoveryReport report, long lastLsn, long nextSegmentId, List<long[]> retained) {
+    }
+
+    private final FileIO io;
+    private final Path dir;
+    private final RecoveryMode mode;
+    private final List<Event> events = new ArrayList<>();
+    private final Quarantine quarantine;
+    private boolean salvaged;
+
+    private Recovery(FileIO io, Path dir, RecoveryMode mode) {
+        this.io = io;
+        this.dir = dir;
+        this.mode = mode;
+        this.quarantine = new Quarantine(io, dir);
+    }
+
+    public static Result run(FileIO io, Path dir, RecoveryMode mode) throws IOException {
+        return new Recovery(io, dir, mode).run();
+    }
+
+    private Result run() throws IOException {
+        List<Path> files = io.list(dir);
+        removeTempFiles(files);
+        CheckpointReader.Loaded checkpoint = loadCheckpoint(files);
+        Store base = checkpoint != null ? checkpoint.store() : MemStore.EMPTY;
+        List<LogSegment> log = readLog(files);
+        LogReplay replay = new LogReplay(mode, base, events);
+        replay.replay(log);
+        long lastLsn = Math.max(base.lsn(), mode == RecoveryMode.NORMAL ? replay.lastCommitLsn
+                : Math.max(replay.prevLsn, replay.lastCommitLsn));
+        Store store = replay.batch().apply(lastLsn);
+        for (LogReplay.Cut cut : replay.cuts) {
+            salvaged |= cut.kind() != EventKind.TORN_TAIL_CUT && cut.kind() != EventKind.INCOMPLETE_TRANSACTION_DISCARDED;
+            repair(cut);
+        }
+        salvaged |= events.stream().anyMatch(e -> e.kind() == EventKind.LOG_GAP || e.kind() == EventKind.CHECKPOINT_SKIPPED);
+        List<long[]> retained = new ArrayList<>();
+        long nextSegmentId = 1;
+        long bytesRead = 0;
+        for (LogSegment seg : log) {
+            nextSegmentId = Math.max(nextSegmentId, seg.id() + 1);
+            bytesRead += seg.data().length;
+        }
+        if (mode == RecoveryMode.FORCE && salvaged) {
+            Path written = new CheckpointWriter(io, dir).write(store);
+            for (LogSegment seg : log) {
+                io.delete(seg.path());
+            }
+            io.syncDirectory(dir);
+            LOG.warn("FORCE recovery of {} wrote checkpoint {} and retired {} damaged log segments", dir,
+                    written.getFileName(), log.size());
+        } else if (mode != RecoveryMode.READ_ONLY) {
+            retainOrDelete(log, retained);
+        }
+        RecoveryReport report = new RecoveryReport(mode, checkpoint != null ? checkpoint.lsn() : 0,
+                checkpoint != null ? dir.resolve(CheckpointFormat.fileName(checkpoint.lsn())) : null, log.size(),
+                bytesRead, replay.recordsReplayed, replay.transactionsReplayed, replay.transactionsRolledBack, lastLsn,
+                events);
+        if (!report.clean()) {
+            for (Event e : report.events()) {
+                LOG.warn("recovery of {}: {} in {} at offset {}: {}{}", dir, e.kind(), e.file().getFileName(), e.offset(),
+                        e.detail(), e.quarantineFile() != null ? " (bytes kept in " + e.quarantineFile() + ")" : "");
+            }
+        }
+        return new Result(store, report, lastLsn, nextSegmentId, retained);
+    }
+
+    private void removeTempFiles(List<Path> files) throws IOException {
+        boolean removed = false;
+        for (Path f : files) {
+            if (!f.getFileName().toString().endsWith(CheckpointFormat.TEMP_SUFFIX)) {
+                continue;
+            }
+            if (mode == RecoveryMode.READ_ONLY) {
+                events.add(new Event(EventKind.TEMP_FILE_REMOVED, f, 0, 0, 0, null,
+                        "leftover temporary file of an interrupted write; left in place (read-only)"));
+                continue;
+            }
+            io.delete(f);
+            removed = true;
+            events.add(new Event(EventKind.TEMP_FILE_REMOVED, f, 0, 0, 0, null,
+                    "leftover temporary file of an interrupted checkpoint or segment preparation; removed"));
+        }
+        if (removed) {
+            io.syncDirectory(dir);
+        }
+    }
+
+    private CheckpointReader.Loaded loadCheckpoint(List<Path> files) throws IOException {
+        List<Path> checkpoints = new ArrayList<>();
+        for (Path f : files) {
+            if (CheckpointFormat.parseLsn(f.getFileName().toString()) >= 0) {
+                checkpoints.add(f);
+            }
+        }
+        checkpoints.sort(Comparator.comparingLong((Path p) -> CheckpointFormat.parseLsn(p.getFileName().toString()))
+                .reversed());
+        for (Path c : checkpoints) {
+            try {
+                return CheckpointReader.read(io, c);
+            } catch (CorruptionException e) {
+                if (mode == RecoveryMode.NORMAL) {
+                    throw new CorruptionException(e.file(), e.offset(), "the newest checkpoint is damaged: "
+                            + e.getMessage() + ". The database was not opened and nothing was changed. Open it with"
+                            + " RecoveryMode.READ_ONLY or FORCE to fall back to an older checkpoint and the log, or"
+                            + " restore a backup", e);
+                }
+                Path kept = mode == RecoveryMode.FORCE ? quarantine.moveIn(c) : null;
+                events.add(new Event(EventKind.CHECKPOINT_SKIPPED, c, e.offset(), 0, 0, kept, e.getMessage()));
+            }
+        }
+        return null;
+    }
+
+    private List<LogSegment> readLog(List<Path> files) throws IOException {
+        List<LogSegment> log = new ArrayList<>();
+        for (Path f : files) {
+            long id = WalFormat.parseId(f.getFileName().toString());
+            if (id < 0) {
+                continue;
+            }
+            byte[] data;
+            try (StorageFile file = io.openForRead(f)) {
+                long size = file.size();
+                if (size > Integer.MAX_VALUE - 64) {
+                    throw new CorruptionException(f, 0, "log segment of " + size + " bytes exceeds 2 GiB");
+                }
+                data = new byte[(int) size];
+                file.readFully(ByteBuffer.wrap(data), 0);
+            }
+            try {
+                WalFormat.Header h = WalFormat.readHeader(data, data.length, f, id);
+                log.add(new LogSegment(id, f, data, true, SegmentScanner.scan(data, data.length, h.salt())));
+            } catch (CorruptionException e) {
+                if (mode == RecoveryMode.NORMAL) {
+                    throw new CorruptionException(e.file(), e.offset(), e.getMessage() + ". The database was not opened"
+                            + " and nothing was changed. Open it with RecoveryMode.READ_ONLY or FORCE to skip this"
+                            + " segment, or restore a backup", e);
+                }
+                Path kept = mode == RecoveryMode.FORCE ? quarantine.moveIn(f) : null;
+                events.add(new Event(EventKind.CORRUPT_RECORD_SKIPPED, f, e.offset(), 0, data.length, kept,
+                        "whole segment skipped: " + e.getMessage()));
+                salvaged = true;
+            }
+        }
+        log.sort(Comparator.comparingLong(LogSegment::id));
+        return log;
+    }
+
+    private void repair(LogReplay.Cut cut) throws IOException {
+        Path file = cut.segment().path();
+        Path kept = null;
+        if (mode != RecoveryMode.READ_ONLY) {
+            kept = quarantine.keep(file, cut.offset(), cut.segment().data(), cut.offset(), cut.length());
+        }
+        if (mode == RecoveryMode.NORMAL) {
+            try (StorageFile f = io.openForWrite(file)) {
+                f.truncate(cut.offset());
+                f.sync();
+            }
+        }
+        events.add(new Event(cut.kind(), file, cut.offset(), cut.lastGoodLsn(), cut.length(), kept, cut.detail()));
+    }
+
+    private void retainOrDelete(List<LogSegment> log, List<long[]> retained) throws IOException {
+        boolean deleted = false;
+        for (LogSegment seg : log) {
+            long last = lastKeptLsn(seg);
+            if (last > 0) {
+                retained.add(new long[] {seg.id(), last});
+            } else {
+                io.delete(seg.path());
+                deleted = true;
+            }
+        }
+        if (deleted) {
+            io.syncDirectory(dir);
+        }
+    }
+
+    private static long lastKeptLsn(LogSegment seg) {
+        return seg.scan().frames().isEmpty() ? 0 : seg.lastLsn();
+    }
+}

@@ -1,0 +1,293 @@
+package dev.keel.internal.tx;
+
+import dev.keel.ConstraintViolationException;
+import dev.keel.DatabaseClosedException;
+import dev.keel.Entity;
+import dev.keel.EntityNotFoundException;
+import dev.keel.Field;
+import dev.keel.Transaction;
+import dev.keel.internal.codec.ByteWriter;
+import dev.keel.internal.entity.EntityCodec;
+import dev.keel.internal.entity.RecordMapper;
+import dev.keel.internal.entity.StoredType;
+import dev.keel.internal.store.Store;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * A read-write transaction: reads its begin snapshot overlaid with its own writes; buffers writes
+ * (encoded, with version 0 until commit) in per-type sorted maps; remembers for each written entity
+ * the version it saw, which the engine compares with the latest committed version at commit
+ * (first committer wins). Confined to one thread.
+ */
+public final class TransactionImpl extends SnapshotView implements Transaction {
+    /** A buffered change: {@code value == null} is a delete. */
+    public record Write(StoredType type, long id, byte[] value, long seenVersion) {
+    }
+
+    private enum State { ACTIVE, COMMITTED, ROLLED_BACK }
+
+    private final TxContext context;
+    private final Map<Integer, NavigableMap<Long, Write>> writes = new HashMap<>();
+    private final ByteWriter scratch = new ByteWriter(256);
+    private State state = State.ACTIVE;
+    private int size;
+
+    public TransactionImpl(Store snapshot, Path directory, TxContext context) {
+        super(snapshot, directory);
+        this.context = context;
+    }
+
+    /** The snapshot this transaction began from. */
+    public Store base() {
+        return store;
+    }
+
+    /** Buffered writes grouped by type id, ids ascending. */
+    public Map<Integer, NavigableMap<Long, Write>> writes() {
+        return writes;
+    }
+
+    public int writeCount() {
+        return size;
+    }
+
+    private void checkActive() {
+        if (state != State.ACTIVE) {
+            throw new DatabaseClosedException("transaction is already " + (state == State.COMMITTED ? "committed"
+                    : "rolled back") + "; begin a new one");
+        }
+    }
+
+    private Write own(StoredType t, long id) {
+        NavigableMap<Long, Write> m = writes.get(t.typeId());
+        return m == null ? null : m.get(id);
+    }
+
+    private byte[] current(StoredType t, long id) {
+        Write w = own(t, id);
+        return w != null ? w.value() : store.get(t.typeId(), id);
+    }
+
+    private long seenVersion(StoredType t, long id) {
+        Write w = own(t, id);
+        if (w != null) {
+            return w.seenVersion();
+        }
+        byte[] v = store.get(t.typeId(), id);
+        return v == null ? 0 : EntityCodec.version(v);
+    }
+
+    private void put(StoredType t, long id, byte[] value) {
+        Write prev = writes.computeIfAbsent(t.typeId(), k -> new TreeMap<>())
+                .put(id, new Write(t, id, value, seenVersion(t, id)));
+        if (prev == null) {
+            size++;
+        }
+    }
+
+    @Override
+    public Optional<Entity> get(String type, long id) {
+        checkActive();
+        StoredType t = type(type);
+        byte[] v = current(t, id);
+        return v == null ? Optional.empty() : Optional.of(decode(t, id, v));
+    }
+
+    @Override
+    public Stream<Entity> scan(String type, long fromId) {
+        checkActive();
+        StoredType t = type(type);
+        NavigableMap<Long, Write> mine = writes.get(t.typeId());
+        if (mine == null || mine.isEmpty()) {
+            return super.scan(type, fromId);
+        }
+        return stream(new MergedCursor(store.scan(t.typeId(), fromId), mine.tailMap(fromId, true)), t);
+    }
+
+    @Override
+    public long count(String type) {
+        checkActive();
+        StoredType t = type(type);
+        long n = store.count(t.typeId());
+        NavigableMap<Long, Write> mine = writes.get(t.typeId());
+        if (mine != null) {
+            for (Write w : mine.values()) {
+                boolean before = store.get(t.typeId(), w.id()) != null;
+                n += (w.value() != null ? 1 : 0) - (before ? 1 : 0);
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public long insert(String type, Map<String, ?> values) {
+        checkActive();
+        Objects.requireNonNull(values, "values");
+        context.checkWritable();
+        StoredType t = type(type);
+        Map<String, Object> withDefaults = new LinkedHashMap<>(values);
+        for (Field f : t.fields()) {
+            if (withDefaults.get(f.name()) == null && f.defaultValue() != null) {
+                withDefaults.put(f.name(), f.defaultValue());
+            }
+        }
+        byte[] encoded = EntityCodec.encode(t, 0, withDefaults, scratch);
+        long id = context.allocateId(t.typeId());
+        put(t, id, encoded);
+        return id;
+    }
+
+    @Override
+    public long insert(Record record) {
+        Objects.requireNonNull(record, "record");
+        return insert(mapped(record).entityType().name(), toValues(record));
+    }
+
+    @Override
+    public void update(String type, long id, Map<String, ?> changes) {
+        checkActive();
+        Objects.requireNonNull(changes, "changes");
+        context.checkWritable();
+        StoredType t = type(type);
+        byte[] cur = current(t, id);
+        if (cur == null) {
+            throw new EntityNotFoundException(type, id);
+        }
+        Map<String, Object> merged = new LinkedHashMap<>(EntityCodec.decodeValues(t, cur));
+        for (Map.Entry<String, ?> c : changes.entrySet()) {
+            if (t.indexOf(c.getKey()) < 0) {
+                throw new ConstraintViolationException(type, c.getKey(), "field is not declared in type " + type);
+            }
+            if (c.getValue() == null) {
+                merged.remove(c.getKey());
+            } else {
+                merged.put(c.getKey(), c.getValue());
+            }
+        }
+        put(t, id, EntityCodec.encode(t, 0, merged, scratch));
+    }
+
+    @Override
+    public void update(long id, Record record) {
+        Objects.requireNonNull(record, "record");
+        checkActive();
+        context.checkWritable();
+        StoredType t = type(mapped(record).entityType().name());
+        if (current(t, id) == null) {
+            throw new EntityNotFoundException(t.name(), id);
+        }
+        put(t, id, EntityCodec.encode(t, 0, toValues(record), scratch));
+    }
+
+    @Override
+    public boolean delete(String type, long id) {
+        checkActive();
+        context.checkWritable();
+        StoredType t = type(type);
+        if (current(t, id) == null) {
+            return false;
+        }
+        if (store.get(t.typeId(), id) == null) {
+            writes.get(t.typeId()).remove(id);
+            size--;
+        } else {
+            put(t, id, null);
+        }
+        return true;
+    }
+
+    @Override
+    public boolean delete(Class<? extends Record> recordClass, long id) {
+        return delete(typeName(recordClass), id);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <R extends Record> RecordMapper<R> mapped(R record) {
+        return RecordMapper.of((Class<R>) record.getClass());
+    }
+
+    private static <R extends Record> Map<String, Object> toValues(R record) {
+        return mapped(record).toValues(record);
+    }
+
+    @Override
+    public void commit() {
+        checkActive();
+        if (size > 0) {
+            context.commit(this);
+        }
+        state = State.COMMITTED;
+    }
+
+    @Override
+    public void rollback() {
+        checkActive();
+        state = State.ROLLED_BACK;
+        writes.clear();
+    }
+
+    @Override
+    public void close() {
+        if (state == State.ACTIVE) {
+            rollback();
+        }
+    }
+
+    /** Merges the snapshot's cursor with this transaction's writes (writes win, deletes hide). */
+    private static final class MergedCursor implements Store.Cursor {
+        private final Store.Cursor base;
+        private final java.util.Iterator<Write> mine;
+        private boolean baseValid;
+        private Write nextMine;
+        private long id;
+        private byte[] value;
+
+        MergedCursor(Store.Cursor base, NavigableMap<Long, Write> mine) {
+            this.base = base;
+            this.mine = mine.values().iterator();
+            this.baseValid = base.next();
+            this.nextMine = this.mine.hasNext() ? this.mine.next() : null;
+        }
+
+        @Override
+        public boolean next() {
+            while (baseValid || nextMine != null) {
+                if (nextMine == null || (baseValid && base.id() < nextMine.id())) {
+                    id = base.id();
+                    value = base.value();
+                    baseValid = base.next();
+                    return true;
+                }
+                Write w = nextMine;
+                nextMine = mine.hasNext() ? mine.next() : null;
+                if (baseValid && base.id() == w.id()) {
+                    baseValid = base.next();
+                }
+                if (w.value() != null) {
+                    id = w.id();
+                    value = w.value();
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public byte[] value() {
+            return value;
+        }
+    }
+}

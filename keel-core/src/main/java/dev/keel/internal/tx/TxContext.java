@@ -1,0 +1,14 @@
+package dev.keel.internal.tx;
+
+/** What a transaction needs from the engine. */
+public interface TxContext {
+
+    /** A new, never-used id for an entity of the type. */
+    long allocateId(int typeId);
+
+    /** Validates, logs and publishes the transaction; returns its commit LSN. */
+    long commit(TransactionImpl tx);
+
+    /** Throws if the database cannot accept writes (closed, failed, read-only). */
+    void checkWritable();
+}

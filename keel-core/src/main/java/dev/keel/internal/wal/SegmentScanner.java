@@ -1,0 +1,96 @@
+package dev.keel.internal.wal;
+
+import dev.keel.internal.codec.MalformedDataException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds every record frame in one segment's bytes, including frames after a damaged region, so
+ * recovery can tell a torn tail from corruption followed by good records.
+ *
+ * <p>Scanning: from the header on, frames are followed back to back. At a frame that does not verify,
+ * the scanner records a damaged region and searches forward, byte by byte, for the next frame that
+ * verifies under the segment's salt with a plausible LSN (greater than the last good one). Runs of
+ * zeros are skipped quickly: a frame's LSN is at least 1, so a frame cannot start more than 16 bytes
+ * before a non-zero byte. Trailing zeros (the preallocated remainder) are not damage.
+ */
+public final class SegmentScanner {
+    private SegmentScanner() {
+    }
+
+    /** A frame that verified. */
+    public record Frame(int offset, int size, long lsn, WalRecord record) {
+    }
+
+    /** Bytes between frames (or after the last one) that are not zeros and not a valid frame. */
+    public record BadRegion(int offset, int length) {
+    }
+
+    /** Everything found in one segment. {@code dataEnd} is the offset after the last non-zero byte. */
+    public record Result(List<Frame> frames, List<BadRegion> badRegions, int dataEnd) {
+    }
+
+    public static Result scan(byte[] data, int length, long salt) {
+        List<Frame> frames = new ArrayList<>();
+        List<BadRegion> bad = new ArrayList<>();
+        int dataEnd = lastNonZero(data, length) + 1;
+        int at = WalFormat.HEADER_SIZE;
+        long lastLsn = 0;
+        int badStart = -1;
+        while (at < dataEnd) {
+            Frame f = frameAt(data, at, length, salt, lastLsn);
+            if (f != null) {
+                if (badStart >= 0) {
+                    bad.add(new BadRegion(badStart, at - badStart));
+                    badStart = -1;
+                }
+                frames.add(f);
+                lastLsn = f.lsn();
+                at += f.size();
+                continue;
+            }
+            if (badStart < 0) {
+                badStart = at;
+            }
+            at = nextCandidate(data, at + 1, dataEnd);
+        }
+        if (badStart >= 0) {
+            bad.add(new BadRegion(badStart, Math.max(0, dataEnd - badStart)));
+        }
+        return new Result(frames, bad, Math.max(dataEnd, WalFormat.HEADER_SIZE));
+    }
+
+    private static Frame frameAt(byte[] data, int at, int limit, long salt, long lastLsn) {
+        int size = WalFormat.verifyFrame(data, at, limit, salt);
+        if (size < 0) {
+            return null;
+        }
+        long lsn = WalFormat.frameLsn(data, at);
+        if (lsn <= lastLsn) {
+            return null;
+        }
+        try {
+            WalRecord rec = WalRecord.decode(WalFormat.frameKind(data, at), data, at + WalFormat.FRAME_HEADER_SIZE,
+                    size - WalFormat.FRAME_HEADER_SIZE);
+            return new Frame(at, size, lsn, rec);
+        } catch (MalformedDataException e) {
+            return null;
+        }
+    }
+
+    private static int nextCandidate(byte[] data, int from, int end) {
+        int p = from;
+        while (p < end && data[p] == 0) {
+            p++;
+        }
+        return Math.max(from, p - 16);
+    }
+
+    private static int lastNonZero(byte[] data, int length) {
+        int p = length - 1;
+        while (p >= 0 && data[p] == 0) {
+            p--;
+        }
+        return p;
+    }
+}

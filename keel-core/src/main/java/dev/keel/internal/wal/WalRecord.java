@@ -1,0 +1,98 @@
+package dev.keel.internal.wal;
+
+import dev.keel.internal.codec.ByteReader;
+import dev.keel.internal.codec.ByteWriter;
+import dev.keel.internal.codec.MalformedDataException;
+
+/**
+ * The kinds of log records. A transaction is its PUT/DELETE/SCHEMA records followed by one COMMIT
+ * record; only transactions whose COMMIT is in the log are ever applied. Kind ids are stable.
+ *
+ * <pre>
+ * PUT    (1) varint typeId | varlong entityId | entity bytes (see EntityCodec; version = commit LSN)
+ * DELETE (2) varint typeId | varlong entityId
+ * COMMIT (3) varint number of records in the transaction | varlong commit time, epoch millis
+ *            | varlong syncedLsn: every record up to this LSN was on stable storage before this
+ *              record was written (recovery uses it to tell a torn tail from real corruption)
+ * SCHEMA (4) schema bytes (see SchemaCodec)
+ * </pre>
+ */
+public sealed interface WalRecord {
+    int PUT = 1;
+    int DELETE = 2;
+    int COMMIT = 3;
+    int SCHEMA = 4;
+
+    int kind();
+
+    /** Writes the payload. */
+    void writePayload(ByteWriter out);
+
+    record Put(int typeId, long id, byte[] entity) implements WalRecord {
+        @Override
+        public int kind() {
+            return PUT;
+        }
+
+        @Override
+        public void writePayload(ByteWriter out) {
+            out.writeVarInt(typeId).writeVarLong(id).writeBytes(entity);
+        }
+    }
+
+    record Delete(int typeId, long id) implements WalRecord {
+        @Override
+        public int kind() {
+            return DELETE;
+        }
+
+        @Override
+        public void writePayload(ByteWriter out) {
+            out.writeVarInt(typeId).writeVarLong(id);
+        }
+    }
+
+    record Commit(int recordCount, long timeMillis, long syncedLsn) implements WalRecord {
+        @Override
+        public int kind() {
+            return COMMIT;
+        }
+
+        @Override
+        public void writePayload(ByteWriter out) {
+            out.writeVarInt(recordCount).writeVarLong(timeMillis).writeVarLong(syncedLsn);
+        }
+    }
+
+    record SchemaChange(byte[] schema) implements WalRecord {
+        @Override
+        public int kind() {
+            return SCHEMA;
+        }
+
+        @Override
+        public void writePayload(ByteWriter out) {
+            out.writeBytes(schema);
+        }
+    }
+
+    /** Decodes a payload; malformed bytes throw {@link MalformedDataException}. */
+    static WalRecord decode(int kind, byte[] data, int offset, int length) {
+        ByteReader r = new ByteReader(data, offset, length);
+        WalRecord rec = switch (kind) {
+            case PUT -> {
+                int typeId = r.readVarInt();
+                long id = r.readVarLong();
+                yield new Put(typeId, id, r.readBytes(r.remaining()));
+            }
+            case DELETE -> new Delete(r.readVarInt(), r.readVarLong());
+            case COMMIT -> new Commit(r.readVarInt(), r.readVarLong(), r.readVarLong());
+            case SCHEMA -> new SchemaChange(r.readBytes(r.remaining()));
+            default -> throw new MalformedDataException("unknown log record kind " + kind);
+        };
+        if (r.hasRemaining()) {
+            throw new MalformedDataException(r.remaining() + " trailing bytes in log record of kind " + kind);
+        }
+        return rec;
+    }
+}

@@ -1,0 +1,364 @@
+package dev.keel.internal.wal;
+
+import dev.keel.internal.codec.ByteWriter;
+import dev.keel.internal.io.FileIO;
+import dev.keel.internal.io.StorageFile;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Appends transactions to the log and makes them durable with group commit.
+ *
+ * <p>Ordering: {@link #appendTransaction} only encodes frames into an in-memory buffer, assigning
+ * LSNs in order; it is called by one committer at a time (the engine's commit lock) and holds this
+ * object's monitor briefly. Rotation happens between transactions: when a transaction does not fit
+ * the current segment, the buffered tail of that segment is sealed and the transaction starts the
+ * next, preallocated segment. A single transaction larger than a segment grows that segment.
+ *
+ * <p>Durability: {@link #awaitDurable} elects a leader under {@code syncLock}: the first waiter
+ * takes every buffered frame (its own and those of all committers that appended meanwhile), writes
+ * them with one positional write per segment, syncs each touched segment once, and advances
+ * {@link #durableLsn()}. Waiters whose LSN the leader covered return without I/O, so concurrent
+ * committers share one sync. A sealed segment is always synced and closed when its last bytes are
+ * written, in every durability mode, before any byte of the next segment is written.
+ *
+ * <p>Failure: any I/O error while writing or syncing is kept as the first failure; every later
+ * append or wait throws it and nothing is retried, since after a failed fsync the durable content is
+ * unknown (G5). Only a reopen, which runs recovery, clears it.
+ *
+ * <p>Torn-tail evidence: each COMMIT record carries the LSN known durable when it was appended.
+ * Recovery uses it: damage followed by a COMMIT whose syncedLsn covers the damaged position was on
+ * stable storage, so it is corruption, not an interrupted write.
+ */
+public final class WalWriter implements Closeable {
+    private static final SecureRandom SALTS = new SecureRandom();
+
+    /** A segment as the writer tracks it. {@code firstLsn}/{@code lastLsn} are 0 while empty. */
+    static final class Segment {
+        final long id;
+        final long salt;
+        final Path path;
+        CompletableFuture<StorageFile> future;
+        StorageFile file;
+        volatile long firstLsn;
+        volatile long lastLsn;
+        volatile boolean closed;
+
+        Segment(long id, long salt, Path path) {
+            this.id = id;
+            this.salt = salt;
+            this.path = path;
+        }
+
+        StorageFile file() throws IOException {
+            if (file == null) {
+                file = SegmentAllocator.await(future);
+            }
+            return file;
+        }
+    }
+
+    private record Chunk(Segment segment, long position, ByteWriter bytes, boolean seal) {
+    }
+
+    private final FileIO io;
+    private final Path directory;
+    private final long segmentSize;
+    private final SegmentAllocator allocator;
+
+    // Guarded by this.
+    private ByteWriter pending = new ByteWriter(64 * 1024);
+    private long pendingStart;
+    private Segment current;
+    private Segment next;
+    private long currentEnd;
+    private long nextLsn;
+    private long appendedLsn;
+    private long bytesAppended;
+    private final ArrayDeque<Chunk> sealed = new ArrayDeque<>();
+    private final List<Segment> live = new ArrayList<>();
+    private final ByteWriter payload = new ByteWriter(4096);
+
+    // Guarded by syncLock.
+    private final ReentrantLock syncLock = new ReentrantLock();
+    private final Set<Segment> dirty = new LinkedHashSet<>();
+    private ByteWriter spare;
+
+    private volatile long writtenLsn;
+    private volatile long durableLsn;
+    private volatile Throwable failure;
+
+    /**
+     * Starts a writer that appends after {@code lastLsn} into a new segment {@code firstSegmentId}.
+     *
+     * @param retained segments already on disk, kept until a checkpoint covers them: {id, lastLsn}
+     */
+    public WalWriter(FileIO io, Path directory, long segmentSize, ExecutorService background, long lastLsn,
+            long firstSegmentId, List<long[]> retained) {
+        this.io = io;
+        this.directory = directory;
+        this.segmentSize = segmentSize;
+        this.allocator = new SegmentAllocator(io, directory, segmentSize, background);
+        for (long[] r : retained) {
+            Segment s = new Segment(r[0], 0, directory.resolve(WalFormat.fileName(r[0])));
+            s.lastLsn = r[1];
+            s.closed = true;
+            live.add(s);
+        }
+        this.nextLsn = lastLsn + 1;
+        this.appendedLsn = lastLsn;
+        this.writtenLsn = lastLsn;
+        this.durableLsn = lastLsn;
+        this.current = newSegment(firstSegmentId);
+        this.pendingStart = WalFormat.HEADER_SIZE;
+        this.currentEnd = WalFormat.HEADER_SIZE;
+    }
+
+    private Segment newSegment(long id) {
+        Segment s = new Segment(id, SALTS.nextLong(), directory.resolve(WalFormat.fileName(id)));
+        s.future = allocator.prepare(id, s.salt);
+        live.add(s);
+        return s;
+    }
+
+    /** The LSN the next appended record will get. */
+    public synchronized long nextLsn() {
+        return nextLsn;
+    }
+
+    /** LSN of the last appended record (maybe not yet written or durable). */
+    public synchronized long appendedLsn() {
+        return appendedLsn;
+    }
+
+    /** Every record up to this LSN has been written to the operating system. */
+    public long writtenLsn() {
+        return writtenLsn;
+    }
+
+    /** Every record up to this LSN is on stable storage. */
+    public long durableLsn() {
+        return durableLsn;
+    }
+
+    /** Total log bytes appended since this writer started. */
+    public synchronized long bytesAppended() {
+        return bytesAppended;
+    }
+
+    /** The first I/O failure, or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /**
+     * Appends the records of one transaction followed by its COMMIT record and returns the commit
+     * LSN. Memory only; call {@link #awaitDurable} or {@link #awaitWritten} to make it persistent.
+     */
+    public synchronized long appendTransaction(List<? extends WalRecord> records, long timeMillis) throws IOException {
+        checkFailed();
+        int n = records.size() + 1;
+        int[] ends = new int[n];
+        payload.reset();
+        for (int i = 0; i < records.size(); i++) {
+            records.get(i).writePayload(payload);
+            ends[i] = payload.position();
+        }
+        new WalRecord.Commit(records.size(), timeMillis, durableLsn).writePayload(payload);
+        ends[n - 1] = payload.position();
+        long size = payload.position() + (long) n * WalFormat.FRAME_HEADER_SIZE;
+        if (currentEnd > WalFormat.HEADER_SIZE && currentEnd + size > segmentSize) {
+            rotate();
+        }
+        long first = nextLsn;
+        int start = 0;
+        for (int i = 0; i < n; i++) {
+            int kind = i < records.size() ? records.get(i).kind() : WalRecord.COMMIT;
+            WalFormat.writeFrame(pending, current.salt, nextLsn++, kind, payload.array(), start, ends[i] - start);
+            start = ends[i];
+        }
+        if (current.firstLsn == 0) {
+            current.firstLsn = first;
+        }
+        current.lastLsn = nextLsn - 1;
+        currentEnd += size;
+        bytesAppended += size;
+        appendedLsn = nextLsn - 1;
+        if (next == null && currentEnd > segmentSize / 2) {
+            next = newSegment(current.id + 1);
+        }
+        return appendedLsn;
+    }
+
+    private void rotate() {
+        sealed.add(new Chunk(current, pendingStart, pending, true));
+        pending = new ByteWriter(64 * 1024);
+        current = next != null ? next : newSegment(current.id + 1);
+        next = null;
+        pendingStart = WalFormat.HEADER_SIZE;
+        currentEnd = WalFormat.HEADER_SIZE;
+    }
+
+    /** Returns once every record up to {@code lsn} is on stable storage (leader/follower group commit). */
+    public void awaitDurable(long lsn) throws IOException {
+        flush(lsn, true);
+    }
+
+    /** Returns once every record up to {@code lsn} is written to the operating system (not synced). */
+    public void awaitWritten(long lsn) throws IOException {
+        flush(lsn, false);
+    }
+
+    /** Writes and syncs everything appended so far. */
+    public void sync() throws IOException {
+        flush(appendedLsn(), true);
+    }
+
+    private void flush(long upTo, boolean sync) throws IOException {
+        syncLock.lock();
+        try {
+            if ((sync ? durableLsn : writtenLsn) >= upTo) {
+                return;
+            }
+            checkFailed();
+            List<Chunk> batch = new ArrayList<>();
+            long last;
+            synchronized (this) {
+                batch.addAll(sealed);
+                sealed.clear();
+                if (pending.position() > 0) {
+                    batch.add(new Chunk(current, pendingStart, pending, false));
+                    pending = spare != null ? spare : new ByteWriter(64 * 1024);
+                    spare = null;
+                    pendingStart = currentEnd;
+                }
+                last = appendedLsn;
+            }
+            try {
+                writeBatch(batch, sync);
+            } catch (IOException | RuntimeException | Error e) {
+                failure = e;
+                throw e;
+            }
+            if (sync) {
+                durableLsn = last;
+            }
+            writtenLsn = last;
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    private void writeBatch(List<Chunk> batch, boolean sync) throws IOException {
+        for (Chunk c : batch) {
+            StorageFile f = c.segment.file();
+            if (c.bytes.position() > 0) {
+                f.write(c.bytes.asByteBuffer(), c.position);
+                dirty.add(c.segment);
+            }
+            if (c.seal) {
+                if (dirty.remove(c.segment)) {
+                    f.sync();
+                }
+                f.close();
+                c.segment.closed = true;
+            } else {
+                c.bytes.reset();
+                spare = c.bytes;
+            }
+        }
+        if (sync) {
+            for (Iterator<Segment> it = dirty.iterator(); it.hasNext(); ) {
+                it.next().file().sync();
+                it.remove();
+            }
+        }
+    }
+
+    private void checkFailed() throws IOException {
+        Throwable f = failure;
+        if (f != null) {
+            throw new IOException("the log failed earlier and accepts no more writes: " + f, f);
+        }
+    }
+
+    /**
+     * Deletes closed segments whose records are all at or below {@code checkpointLsn} (a checkpoint
+     * covering them is installed). Returns how many were deleted.
+     */
+    public int retireUpTo(long checkpointLsn) throws IOException {
+        List<Segment> doomed = new ArrayList<>();
+        synchronized (this) {
+            for (Iterator<Segment> it = live.iterator(); it.hasNext(); ) {
+                Segment s = it.next();
+                if (s != current && s != next && s.closed && s.lastLsn <= checkpointLsn) {
+                    doomed.add(s);
+                    it.remove();
+                }
+            }
+        }
+        for (Segment s : doomed) {
+            io.delete(s.path);
+        }
+        if (!doomed.isEmpty()) {
+            io.syncDirectory(directory);
+        }
+        return doomed.size();
+    }
+
+    /** Number of segment files this writer tracks (not yet retired). */
+    public synchronized int liveSegments() {
+        return live.size();
+    }
+
+    /** Syncs everything appended (unless failed) and closes the open segment files. */
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        if (failure == null) {
+            try {
+                sync();
+            } catch (IOException e) {
+                first = e;
+            }
+        }
+        syncLock.lock();
+        try {
+            synchronized (this) {
+                for (Segment s : live) {
+                    if (s.closed) {
+                        continue;
+                    }
+                    try {
+                        if (s.file != null) {
+                            s.file.close();
+                        } else if (s.future != null) {
+                            SegmentAllocator.await(s.future).close();
+                        }
+                    } catch (IOException e) {
+                        if (first == null) {
+                            first = e;
+                        }
+                    }
+                    s.closed = true;
+                }
+            }
+        } finally {
+            syncLock.unlock();
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

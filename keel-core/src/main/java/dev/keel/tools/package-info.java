@@ -1,0 +1,2 @@
+/** Offline tools used by the command line and tests. */
+package dev.keel.tools;

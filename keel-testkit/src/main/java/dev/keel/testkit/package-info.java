@@ -1,0 +1,7 @@
+/**
+ * Test support published for KeelDB's own tests and for users' tests of code built on KeelDB:
+ * {@link dev.keel.testkit.FaultyFileIO}, a file layer behind the storage seam that simulates power
+ * loss (unsynced writes and directory changes vanish, the last write is torn), fails the n-th I/O
+ * operation, runs out of disk space and drops dirty data when a sync fails.
+ */
+package dev.keel.testkit;
