@@ -145,7 +145,7 @@ final class Report {
         line(n(options.entities()) + " entities in durable transactions of " + n(options.batch())
                 + " from one thread, into an empty store (close not timed).");
         line("");
-        line("| store | records/s | time | file bytes/entity after load | KeelDB/store |");
+        line("| store | records/s | time | file bytes/entity after load (incl. preallocated space) | KeelDB/store |");
         line("|---|---:|---:|---:|---:|");
         Optional<PhaseResult> k = keelMedian(Bench.LOAD);
         for (StoreKind s : options.stores()) {
