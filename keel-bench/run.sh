@@ -3,7 +3,7 @@
 # KeelDB with SQLite, RocksDB, LMDB and the raw 4 KiB write+fdatasync rate in one run and prints
 # a Markdown report. Run from anywhere; paths are relative to the repository root.
 #
-#   Smoke (10,000 entities, 1 repetition, ~1 minute):
+#   Smoke (10,000 entities, 1 repetition; seconds after the build):
 #     keel-bench/run.sh --smoke
 #   Full (1,000,000 entities, 3 repetitions; keep the machine otherwise idle):
 #     keel-bench/run.sh --out docs/benchmarks.md
