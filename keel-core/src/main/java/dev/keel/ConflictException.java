@@ -6,7 +6,15 @@ package dev.keel;
  * {@link KeelDb#write} retries automatically up to {@link KeelOptions#maxConflictRetries()} times.
  */
 public final class ConflictException extends KeelException {
-    public ConflictException(String message) {
+    private final long winnerLsn;
+
+    public ConflictException(String message, long winnerLsn) {
         super(ErrorCode.CONFLICT, message);
+        this.winnerLsn = winnerLsn;
+    }
+
+    /** LSN of the commit that won; a retry should start from a snapshot that includes it. */
+    public long winnerLsn() {
+        return winnerLsn;
     }
 }

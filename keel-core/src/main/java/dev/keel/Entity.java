@@ -3,6 +3,7 @@ package dev.keel;
 import dev.keel.internal.entity.Values;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -15,14 +16,28 @@ public final class Entity {
     private final String type;
     private final long id;
     private final long version;
-    private final Map<String, Object> values;
+    private final String[] names;
+    private final Object[] slots;
+    private volatile Map<String, Object> values;
 
     /** For the engine; values must already be validated and owned by this entity. */
     public Entity(String type, long id, long version, Map<String, Object> values) {
+        this(type, id, version, values.keySet().toArray(new String[0]), values.values().toArray());
+    }
+
+    /**
+     * For the engine: field names in declaration order and their values ({@code null} for none),
+     * owned by this entity from now on; {@code names} may be shared between entities.
+     */
+    public Entity(String type, long id, long version, String[] names, Object[] slots) {
+        if (names.length != slots.length) {
+            throw new IllegalArgumentException(names.length + " names for " + slots.length + " values");
+        }
         this.type = type;
         this.id = id;
         this.version = version;
-        this.values = Collections.unmodifiableMap(values);
+        this.names = names;
+        this.slots = slots;
     }
 
     public String type() {
@@ -37,14 +52,41 @@ public final class Entity {
         return version;
     }
 
-    /** Non-null field values by field name, in field declaration order. */
+    /**
+     * Non-null field values by field name, in field declaration order. Unmodifiable; byte and vector
+     * values in it are copies.
+     */
     public Map<String, Object> values() {
-        return values;
+        Map<String, Object> v = values;
+        if (v == null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            boolean arrays = false;
+            for (int i = 0; i < names.length; i++) {
+                if (slots[i] != null) {
+                    arrays |= slots[i] instanceof byte[] || slots[i] instanceof float[];
+                    m.put(names[i], Values.copyOf(slots[i]));
+                }
+            }
+            v = Collections.unmodifiableMap(m);
+            if (!arrays) {
+                values = v;
+            }
+        }
+        return v;
+    }
+
+    private Object slot(String field) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i] == field || names[i].equals(field)) {
+                return slots[i];
+            }
+        }
+        return null;
     }
 
     /** The value of a field, or {@code null} when it has none. Byte and vector values are copies. */
     public Object get(String field) {
-        return Values.copyOf(values.get(field));
+        return Values.copyOf(slot(java.util.Objects.requireNonNull(field, "field")));
     }
 
     public String getText(String field) {
@@ -76,7 +118,7 @@ public final class Entity {
     }
 
     private Object typed(String field, Class<?> expected) {
-        Object v = values.get(Objects.requireNonNull(field, "field"));
+        Object v = slot(Objects.requireNonNull(field, "field"));
         if (v != null && !expected.isInstance(v)) {
             throw new IllegalArgumentException("field " + type + "." + field + " holds a "
                     + v.getClass().getSimpleName() + ", not a " + expected.getSimpleName());
@@ -87,11 +129,11 @@ public final class Entity {
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof Entity e) || id != e.id || version != e.version || !type.equals(e.type)
-                || !values.keySet().equals(e.values.keySet())) {
+                || !values().keySet().equals(e.values().keySet())) {
             return false;
         }
-        for (Map.Entry<String, Object> v : values.entrySet()) {
-            if (!Values.equal(v.getValue(), e.values.get(v.getKey()))) {
+        for (Map.Entry<String, Object> v : values().entrySet()) {
+            if (!Values.equal(v.getValue(), e.values().get(v.getKey()))) {
                 return false;
             }
         }
@@ -107,7 +149,7 @@ public final class Entity {
     public String toString() {
         StringBuilder sb = new StringBuilder(type).append('#').append(id).append(" v").append(version).append(" {");
         String sep = "";
-        for (Map.Entry<String, Object> v : values.entrySet()) {
+        for (Map.Entry<String, Object> v : values().entrySet()) {
             sb.append(sep).append(v.getKey()).append('=').append(Values.toString(v.getValue()));
             sep = ", ";
         }

@@ -56,7 +56,9 @@ public final class KeelDb implements AutoCloseable {
      * Runs {@code work} in a transaction and commits it when {@code work} returns; rolls back and
      * rethrows when it throws. On a {@link ConflictException} the whole function runs again, up to
      * {@link KeelOptions#maxConflictRetries()} times, so it must not have side effects outside the
-     * transaction. Returns {@code work}'s result once the commit is durable.
+     * transaction. After three conflicts an attempt runs exclusively (other commits wait for it), so
+     * a writer on a hot entity is not starved; {@code work} must therefore not wait for another
+     * writer. Returns {@code work}'s result once the commit is durable.
      */
     public <T> T write(Function<? super Transaction, T> work) {
         Objects.requireNonNull(work, "work");

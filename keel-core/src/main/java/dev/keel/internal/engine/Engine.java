@@ -59,6 +59,9 @@ import org.slf4j.LoggerFactory;
 public final class Engine implements TxContext {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
+    /** Conflicts after which {@link #write} runs an attempt exclusively. */
+    static final int EXCLUSIVE_AFTER_CONFLICTS = 3;
+
     private final Path directory;
     private final KeelOptions options;
     private final ProcessLock lock;
@@ -205,11 +208,26 @@ public final class Engine implements TxContext {
         return new TransactionImpl(published, directory, this);
     }
 
-    /** Lambda transactions with automatic retry on conflicts. */
+    /**
+     * Lambda transactions with automatic retry on conflicts. Before a retry it waits until the
+     * winning commit is visible (so the retry reads it instead of conflicting again), plus a short
+     * random pause that grows with each attempt. After {@link #EXCLUSIVE_AFTER_CONFLICTS} conflicts
+     * an attempt runs exclusively: it holds the commit lock, waits until every appended commit is
+     * published, and runs on that state, so it cannot conflict; this bounds starvation of a writer
+     * on a hot entity at the price of pausing other commits for one run of {@code work}.
+     */
     public <T> T write(Function<? super Transaction, T> work) {
         ConflictException last = null;
         for (int attempt = 0; attempt <= options.maxConflictRetries(); attempt++) {
-            try (Transaction tx = begin()) {
+            if (last != null) {
+                awaitPublished(last.winnerLsn());
+                backOff(attempt);
+            }
+            boolean exclusive = attempt >= EXCLUSIVE_AFTER_CONFLICTS;
+            if (exclusive) {
+                commitLock.lock();
+            }
+            try (Transaction tx = exclusive ? beginExclusive() : begin()) {
                 T result = work.apply(tx);
                 tx.commit();
                 return result;
@@ -218,9 +236,45 @@ public final class Engine implements TxContext {
                     e.addSuppressed(last);
                 }
                 last = e;
+            } finally {
+                if (exclusive) {
+                    commitLock.unlock();
+                }
             }
         }
         throw last;
+    }
+
+    /** With {@code commitLock} held: a transaction on the newest state, once it is all published. */
+    private Transaction beginExclusive() {
+        checkWritable();
+        awaitPublished(head.lsn());
+        return begin();
+    }
+
+    private static void backOff(int attempt) {
+        long maxMicros = Math.min(5_000, 20L << Math.min(attempt, 8));
+        long micros = java.util.concurrent.ThreadLocalRandom.current().nextLong(maxMicros + 1);
+        java.util.concurrent.locks.LockSupport.parkNanos(micros * 1_000);
+    }
+
+    /** Waits (bounded, 10 s) until the published version includes {@code lsn} or the database fails. */
+    private void awaitPublished(long lsn) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        synchronized (publishLock) {
+            while (published.lsn() < lsn && failure.get() == null && !closed.get()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    publishLock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     public long checkpoint() {
@@ -259,6 +313,9 @@ public final class Engine implements TxContext {
             long commitLsn = wal.nextLsn() + tx.writeCount();
             Store.Batch batch = head.batch();
             for (NavigableMap<Long, TransactionImpl.Write> byId : tx.writes().values()) {
+                if (!byId.isEmpty()) {
+                    batch.reserveIds(byId.firstEntry().getValue().type().typeId(), byId.lastKey() + 1);
+                }
                 for (TransactionImpl.Write w : byId.values()) {
                     int typeId = w.type().typeId();
                     if (w.value() == null) {
@@ -306,7 +363,8 @@ public final class Engine implements TxContext {
                 if (version != w.seenVersion()) {
                     throw new ConflictException(w.type().name() + "#" + w.id() + " was " + (now == null ? "deleted"
                             : "changed (version " + w.seenVersion() + " -> " + version + ")") + " by a transaction"
-                            + " that committed after this one began; nothing was written, retry the transaction");
+                            + " that committed after this one began; nothing was written, retry the transaction",
+                            head.lsn());
                 }
             }
         }
@@ -330,6 +388,7 @@ public final class Engine implements TxContext {
             }
             if (latest != null && latest.lsn() > published.lsn()) {
                 published = latest;
+                publishLock.notifyAll();
             }
         }
     }
@@ -366,15 +425,19 @@ public final class Engine implements TxContext {
             commitLock.lock();
             try {
                 background.stop();
+                long checkpointLsn = -1;
                 if (failure.get() == null) {
                     try {
-                        checkpointer.checkpointOnClose();
+                        checkpointLsn = checkpointer.checkpointOnClose();
                     } catch (RuntimeException e) {
                         error = e;
                     }
                 }
                 try {
                     wal.close();
+                    if (error == null && checkpointLsn >= 0) {
+                        wal.retireAllAfterClose(checkpointLsn);
+                    }
                 } catch (IOException e) {
                     error = addTo(error, e);
                 }

@@ -77,13 +77,26 @@ public final class EntityCodec {
 
     /** Decodes an entity; malformed bytes throw {@link MalformedDataException}. */
     public static Entity decode(StoredType type, long id, byte[] encoded) {
-        return new Entity(type.name(), id, version(encoded), decodeValues(type, encoded));
+        ByteReader in = new ByteReader(encoded);
+        long version = in.readVarLong();
+        return new Entity(type.name(), id, version, type.names(), decodeSlots(type, in));
     }
 
     /** Field values by name in declaration order. */
     public static Map<String, Object> decodeValues(StoredType type, byte[] encoded) {
         ByteReader in = new ByteReader(encoded);
         in.readVarLong();
+        Object[] slots = decodeSlots(type, in);
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != null) {
+                values.put(type.fields().get(i).name(), slots[i]);
+            }
+        }
+        return values;
+    }
+
+    private static Object[] decodeSlots(StoredType type, ByteReader in) {
         int n = in.readLength();
         Object[] slots = new Object[type.fields().size()];
         for (int k = 0; k < n; k++) {
@@ -97,13 +110,7 @@ public final class EntityCodec {
         if (in.hasRemaining()) {
             throw new MalformedDataException(in.remaining() + " trailing bytes after entity of type " + type.name());
         }
-        Map<String, Object> values = new LinkedHashMap<>();
-        for (int i = 0; i < slots.length; i++) {
-            if (slots[i] != null) {
-                values.put(type.fields().get(i).name(), slots[i]);
-            }
-        }
-        return values;
+        return slots;
     }
 
     static void writeValue(FieldType type, Object v, ByteWriter out) {

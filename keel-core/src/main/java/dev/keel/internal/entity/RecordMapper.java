@@ -41,6 +41,7 @@ public final class RecordMapper<R extends Record> {
     private final Class<R> recordClass;
     private final RecordComponent[] components;
     private final Constructor<R> constructor;
+    private final java.lang.reflect.Method[] accessors;
     private final EntityType entityType;
 
     private RecordMapper(Class<R> recordClass) {
@@ -57,6 +58,15 @@ public final class RecordMapper<R extends Record> {
             b.field(fieldFor(components[i]));
         }
         this.entityType = b.build();
+        this.accessors = new java.lang.reflect.Method[components.length];
+        for (int i = 0; i < components.length; i++) {
+            accessors[i] = components[i].getAccessor();
+            if (!accessors[i].trySetAccessible()) {
+                throw new IllegalArgumentException("cannot read component " + components[i].getName() + " of "
+                        + recordClass.getName() + "; make the record and its enclosing classes public, or open its"
+                        + " package to KeelDB's module");
+            }
+        }
         try {
             this.constructor = recordClass.getDeclaredConstructor(types);
             this.constructor.setAccessible(true);
@@ -68,11 +78,7 @@ public final class RecordMapper<R extends Record> {
 
     @SuppressWarnings("unchecked")
     public static <R extends Record> RecordMapper<R> of(Class<R> recordClass) {
-        try {
-            return (RecordMapper<R>) CACHE.get(recordClass);
-        } catch (IllegalArgumentException e) {
-            throw e;
-        }
+        return (RecordMapper<R>) CACHE.get(recordClass);
     }
 
     private static Field fieldFor(RecordComponent c) {
@@ -134,10 +140,11 @@ public final class RecordMapper<R extends Record> {
     /** Field values of a record; null components are left out (so defaults apply on insert). */
     public Map<String, Object> toValues(R record) {
         Map<String, Object> values = new LinkedHashMap<>();
-        for (RecordComponent c : components) {
+        for (int i = 0; i < components.length; i++) {
+            RecordComponent c = components[i];
             Object v;
             try {
-                v = c.getAccessor().invoke(record);
+                v = accessors[i].invoke(record);
             } catch (IllegalAccessException | InvocationTargetException e) {
                 throw new IllegalArgumentException("cannot read component " + c.getName() + " of " + recordClass.getName(), e);
             }

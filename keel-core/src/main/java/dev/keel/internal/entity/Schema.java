@@ -37,6 +37,11 @@ public final class Schema {
     }
 
     public StoredType byName(String name) {
+        for (StoredType t : byId.values()) {
+            if (t.name() == name) {
+                return t;
+            }
+        }
         return byName.get(name);
     }
 

@@ -61,7 +61,7 @@ public final class SchemaCodec {
         List<StoredType> types = new ArrayList<>(typeCount);
         for (int t = 0; t < typeCount; t++) {
             int typeId = in.readVarInt();
-            String name = in.readString();
+            String name = in.readString().intern();
             int fieldCount = in.readLength();
             int[] ids = new int[fieldCount];
             EntityType.Builder b;
@@ -72,7 +72,7 @@ public final class SchemaCodec {
             }
             for (int i = 0; i < fieldCount; i++) {
                 ids[i] = in.readVarInt();
-                String fieldName = in.readString();
+                String fieldName = in.readString().intern();
                 FieldType type = FieldType.byId(in.readVarInt());
                 if (type == null) {
                     throw new MalformedDataException("unknown field type in stored field " + name + "." + fieldName);

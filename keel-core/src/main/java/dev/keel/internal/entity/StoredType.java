@@ -15,7 +15,8 @@ public final class StoredType {
     private final int typeId;
     private final EntityType type;
     private final int[] fieldIds;
-    private final Map<Integer, Integer> indexByFieldId = new HashMap<>();
+    private final int[] indexByFieldId;
+    private final String[] names;
     private final Map<String, Integer> indexByName = new HashMap<>();
 
     public StoredType(int typeId, EntityType type, int[] fieldIds) {
@@ -26,11 +27,23 @@ public final class StoredType {
         this.typeId = typeId;
         this.type = type;
         this.fieldIds = fieldIds.clone();
+        int maxId = 0;
+        for (int id : fieldIds) {
+            if (id < 1 || id > 65_535) {
+                throw new IllegalArgumentException("type " + type.name() + " has field id " + id + " outside 1..65535");
+            }
+            maxId = Math.max(maxId, id);
+        }
+        this.indexByFieldId = new int[maxId + 1];
+        java.util.Arrays.fill(indexByFieldId, -1);
+        this.names = new String[fieldIds.length];
         for (int i = 0; i < fieldIds.length; i++) {
-            if (indexByFieldId.put(fieldIds[i], i) != null) {
+            if (indexByFieldId[fieldIds[i]] >= 0) {
                 throw new IllegalArgumentException("type " + type.name() + " has field id " + fieldIds[i] + " twice");
             }
-            indexByName.put(type.fields().get(i).name(), i);
+            indexByFieldId[fieldIds[i]] = i;
+            names[i] = type.fields().get(i).name();
+            indexByName.put(names[i], i);
         }
     }
 
@@ -65,8 +78,12 @@ public final class StoredType {
 
     /** Field position for a stored field id, or -1. */
     public int indexOfFieldId(int fieldId) {
-        Integer i = indexByFieldId.get(fieldId);
-        return i == null ? -1 : i;
+        return fieldId >= 0 && fieldId < indexByFieldId.length ? indexByFieldId[fieldId] : -1;
+    }
+
+    /** Field names in declaration order; shared, do not modify. */
+    public String[] names() {
+        return names;
     }
 
     /** Field position for a field name, or -1. */

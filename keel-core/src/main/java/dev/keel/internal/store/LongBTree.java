@@ -98,6 +98,15 @@ public final class LongBTree {
         return node.keys[node.count - 1];
     }
 
+    /** The number of levels: 0 when empty, 1 when the root is a leaf. For diagnostics and tests. */
+    int height() {
+        int height = 0;
+        for (Node node = root; node != null; height++) {
+            node = node instanceof Inner inner ? inner.children[0] : null;
+        }
+        return height;
+    }
+
     /** Returns a tree in which {@code key} maps to {@code value}; {@code this} is unchanged. */
     public LongBTree put(long key, byte[] value) {
         Objects.requireNonNull(value, "value");

@@ -2,6 +2,7 @@ package dev.keel.internal.wal;
 
 import dev.keel.internal.codec.MalformedDataException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -78,19 +79,36 @@ public final class SegmentScanner {
         }
     }
 
+    private static final byte[] ZEROS = new byte[4096];
+
     private static int nextCandidate(byte[] data, int from, int end) {
         int p = from;
-        while (p < end && data[p] == 0) {
-            p++;
+        while (p < end) {
+            int len = Math.min(ZEROS.length, end - p);
+            int m = Arrays.mismatch(data, p, p + len, ZEROS, 0, len);
+            if (m >= 0) {
+                p += m;
+                break;
+            }
+            p += len;
         }
         return Math.max(from, p - 16);
     }
 
+    /** Index of the last non-zero byte, or -1; compares 4 KiB blocks at a time (vectorized). */
     private static int lastNonZero(byte[] data, int length) {
-        int p = length - 1;
-        while (p >= 0 && data[p] == 0) {
-            p--;
+        int end = length;
+        while (end > 0) {
+            int start = Math.max(0, end - ZEROS.length);
+            if (Arrays.mismatch(data, start, end, ZEROS, 0, end - start) >= 0) {
+                for (int p = end - 1; p >= start; p--) {
+                    if (data[p] != 0) {
+                        return p;
+                    }
+                }
+            }
+            end = start;
         }
-        return p;
+        return -1;
     }
 }

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Appends transactions to the log and makes them durable with group commit.
@@ -26,11 +25,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * the current segment, the buffered tail of that segment is sealed and the transaction starts the
  * next, preallocated segment. A single transaction larger than a segment grows that segment.
  *
- * <p>Durability: {@link #awaitDurable} elects a leader under {@code syncLock}: the first waiter
- * takes every buffered frame (its own and those of all committers that appended meanwhile), writes
+ * <p>Durability: {@link #awaitDurable} elects a leader (a flag guarded by {@code leaderMonitor}):
+ * the first waiter takes every buffered frame (its own and those of all committers that appended meanwhile), writes
  * them with one positional write per segment, syncs each touched segment once, and advances
- * {@link #durableLsn()}. Waiters whose LSN the leader covered return without I/O, so concurrent
- * committers share one sync. A sealed segment is always synced and closed when its last bytes are
+ * {@link #durableLsn()}, then wakes all waiters at once. Waiters whose LSN the leader covered
+ * return without I/O, and the first uncovered one leads the next batch at once, so concurrent
+ * committers share one sync and no follower queues behind another. Waiting is uninterruptible: an
+ * interrupt must not turn a commit that may already be durable into a reported failure. A sealed segment is always synced and closed when its last bytes are
  * written, in every durability mode, before any byte of the next segment is written.
  *
  * <p>Failure: any I/O error while writing or syncing is kept as the first failure; every later
@@ -90,8 +91,9 @@ public final class WalWriter implements Closeable {
     private final List<Segment> live = new ArrayList<>();
     private final ByteWriter payload = new ByteWriter(4096);
 
-    // Guarded by syncLock.
-    private final ReentrantLock syncLock = new ReentrantLock();
+    // Leadership: only the thread that set leaderActive does file I/O; the fields below are its own.
+    private final Object leaderMonitor = new Object();
+    private boolean leaderActive;
     private final Set<Segment> dirty = new LinkedHashSet<>();
     private ByteWriter spare;
 
@@ -226,12 +228,10 @@ public final class WalWriter implements Closeable {
     }
 
     private void flush(long upTo, boolean sync) throws IOException {
-        syncLock.lock();
+        if (!becomeLeaderUnlessCovered(upTo, sync)) {
+            return;
+        }
         try {
-            if ((sync ? durableLsn : writtenLsn) >= upTo) {
-                return;
-            }
-            checkFailed();
             List<Chunk> batch = new ArrayList<>();
             long last;
             synchronized (this) {
@@ -256,7 +256,62 @@ public final class WalWriter implements Closeable {
             }
             writtenLsn = last;
         } finally {
-            syncLock.unlock();
+            resign();
+        }
+    }
+
+    /**
+     * Waits until {@code upTo} is covered (returns false) or this thread is the leader (returns
+     * true). Throws the first failure if the log failed before covering {@code upTo}.
+     */
+    private boolean becomeLeaderUnlessCovered(long upTo, boolean sync) throws IOException {
+        boolean interrupted = false;
+        try {
+            synchronized (leaderMonitor) {
+                while (true) {
+                    if ((sync ? durableLsn : writtenLsn) >= upTo) {
+                        return false;
+                    }
+                    checkFailed();
+                    if (!leaderActive) {
+                        leaderActive = true;
+                        return true;
+                    }
+                    try {
+                        leaderMonitor.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void becomeLeader() {
+        boolean interrupted = false;
+        synchronized (leaderMonitor) {
+            while (leaderActive) {
+                try {
+                    leaderMonitor.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            leaderActive = true;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void resign() {
+        synchronized (leaderMonitor) {
+            leaderActive = false;
+            leaderMonitor.notifyAll();
         }
     }
 
@@ -317,6 +372,26 @@ public final class WalWriter implements Closeable {
         return doomed.size();
     }
 
+    /**
+     * After {@link #close()}: deletes every segment file when a checkpoint covers everything
+     * appended, so the next open loads the checkpoint alone. Returns whether it did.
+     */
+    public boolean retireAllAfterClose(long checkpointLsn) throws IOException {
+        List<Segment> all;
+        synchronized (this) {
+            if (appendedLsn > checkpointLsn || live.stream().anyMatch(s -> !s.closed)) {
+                return false;
+            }
+            all = new ArrayList<>(live);
+            live.clear();
+        }
+        for (Segment s : all) {
+            io.delete(s.path);
+        }
+        io.syncDirectory(directory);
+        return true;
+    }
+
     /** Number of segment files this writer tracks (not yet retired). */
     public synchronized int liveSegments() {
         return live.size();
@@ -333,7 +408,7 @@ public final class WalWriter implements Closeable {
                 first = e;
             }
         }
-        syncLock.lock();
+        becomeLeader();
         try {
             synchronized (this) {
                 for (Segment s : live) {
@@ -355,7 +430,7 @@ public final class WalWriter implements Closeable {
                 }
             }
         } finally {
-            syncLock.unlock();
+            resign();
         }
         if (first != null) {
             throw first;

@@ -59,10 +59,20 @@ class LongBTreeProperties {
     }
 
     @Test
-    void builtTreeThenMixedOperations() {
+    void builtTreeThenMixedOperationsOnSmallKeyRange() {
         replayable(seed -> {
-            Run run = new Run(seed, (seed & 1) == 0);
-            run.loadWithBuilder(run.random.nextInt(0, 20_000));
+            Run run = new Run(seed, true);
+            run.loadWithBuilder(run.random.nextInt(0, 400));
+            run.editorBatches(20_000 * MULTIPLIER);
+        });
+    }
+
+    /** A packed tree splits full leaves and inner nodes at once, in the middle. */
+    @Test
+    void builtTreeThenMixedOperationsOnWideKeyRange() {
+        replayable(seed -> {
+            Run run = new Run(seed, false);
+            run.loadWithBuilder(run.random.nextInt(4_000, 30_000));
             run.editorBatches(20_000 * MULTIPLIER);
         });
     }
@@ -151,9 +161,10 @@ class LongBTreeProperties {
             checkAllSnapshots();
         }
 
-        void loadWithBuilder(int entries) {
+        /** Loads up to {@code attempts} random keys (fewer distinct ones in the small range). */
+        void loadWithBuilder(int attempts) {
             TreeMap<Long, byte[]> loaded = new TreeMap<>();
-            while (loaded.size() < entries) {
+            for (int i = 0; i < attempts; i++) {
                 loaded.put(nextKey(), newValue());
             }
             LongBTree.Builder builder = LongBTree.builder();
@@ -326,6 +337,9 @@ class LongBTreeProperties {
                 assertThrows(NoSuchElementException.class, t::maxKey, () -> where() + " " + what);
             } else {
                 assertEquals(m.lastKey().longValue(), t.maxKey(), () -> where() + " maxKey of " + what);
+            }
+            if (m.size() <= 1) {
+                assertEquals(m.size(), t.height(), () -> where() + " height of " + what + " (root collapse)");
             }
             LongBTree.Cursor cursor = t.cursor(Long.MIN_VALUE);
             for (Map.Entry<Long, byte[]> e : m.entrySet()) {

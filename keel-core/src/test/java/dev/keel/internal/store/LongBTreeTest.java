@@ -36,6 +36,7 @@ class LongBTreeTest {
         LongBTree tree = builder.build();
 
         assertEquals(MILLION, tree.size());
+        assertEquals(4, tree.height());
         assertFalse(tree.isEmpty());
         assertEquals(MILLION, tree.maxKey());
         for (long key = 1; key <= MILLION; key++) {
@@ -200,9 +201,13 @@ class LongBTreeTest {
         tree = editor.build();
         assertEquals(5_000, tree.size());
         assertEquals(9_999 * 7, tree.maxKey());
-        for (long key = 1; key < 10_000; key += 2) {
+        assertEquals(3, full.height());
+        for (long key = 1; key < 9_999; key += 2) {
             tree = tree.remove(key * 7);
         }
+        assertEquals(1, tree.size());
+        assertEquals(1, tree.height(), "a root with a single child collapses");
+        tree = tree.remove(9_999 * 7);
         assertTrue(tree.isEmpty());
         assertSame(LongBTree.empty(), tree);
         assertEquals(10_000, full.size());

@@ -1,0 +1,115 @@
+package dev.keel.testutil;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * File helpers for tests of whole database directories: listing, fingerprinting (name, size and
+ * content hash of every file), crash images (a copy of the directory of a database that is still
+ * open, which is what a killed process leaves behind) and keeping the directory of a failed test
+ * under {@code target/failed-dbs/}.
+ */
+public final class DbFiles {
+    private DbFiles() {
+    }
+
+    /** Regular files directly in {@code dir} (not in subdirectories), sorted by name. */
+    public static List<Path> list(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Names of the files in {@code dir} that match {@code glob}-like prefix and suffix. */
+    public static List<String> names(Path dir, String prefix, String suffix) {
+        return list(dir).stream().map(p -> p.getFileName().toString())
+                .filter(n -> n.startsWith(prefix) && n.endsWith(suffix)).toList();
+    }
+
+    /**
+     * Every file below {@code dir} (recursively), relative path to "size:sha256". Two equal
+     * fingerprints mean no file was created, deleted, resized or changed.
+     */
+    public static Map<String, String> fingerprint(Path dir) {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                byte[] content = Files.readAllBytes(p);
+                out.put(dir.relativize(p).toString(), content.length + ":" + sha256(content));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Copies the files of {@code source} (recursively) to {@code target}, skipping files that vanish
+     * during the copy. Used on the directory of a still-open database, the copy is what a process
+     * kill would leave: everything the process wrote to the operating system.
+     */
+    public static void copy(Path source, Path target) {
+        try (Stream<Path> s = Files.walk(source)) {
+            for (Path p : s.toList()) {
+                Path to = target.resolve(source.relativize(p).toString());
+                try {
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(to);
+                    } else {
+                        Files.createDirectories(to.getParent());
+                        Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                } catch (NoSuchFileException vanished) {
+                    // Deleted or renamed while copying (a log segment retired, a temp file renamed).
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Keeps the directory of a failed test under {@code target/failed-dbs/<name>/} (relative to the
+     * module directory) and returns where, or a note why it could not.
+     */
+    public static String keepFailed(Path dbDir, String name) {
+        Path base = Path.of(System.getProperty("basedir", "."), "target", "failed-dbs", name);
+        try {
+            if (Files.exists(base)) {
+                try (Stream<Path> s = Files.walk(base)) {
+                    for (Path p : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+            Files.createDirectories(base);
+            if (Files.exists(dbDir)) {
+                copy(dbDir, base);
+            }
+            return "database directory kept in " + base.toAbsolutePath();
+        } catch (IOException | RuntimeException e) {
+            return "could not keep database directory " + dbDir + " in " + base + ": " + e;
+        }
+    }
+}
