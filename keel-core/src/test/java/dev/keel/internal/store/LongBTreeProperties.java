@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -126,7 +127,8 @@ class LongBTreeProperties {
                 if (random.nextInt(10) == 0) {
                     persistentStep();
                 } else {
-                    batch(random.nextInt(8) == 0 ? random.nextInt(1, 1500) : random.nextInt(1, 100));
+                    boolean big = random.nextInt(8) == 0;
+                    batch(big ? random.nextInt(1, 1500) : random.nextInt(1, 100));
                 }
             }
             checkAllSnapshots();
@@ -261,7 +263,8 @@ class LongBTreeProperties {
             }
             describe("build", 0);
             tree = editor.build();
-            assertThrows(IllegalStateException.class, () -> editor.put(1, new byte[0]), this::where);
+            assertThrows(IllegalStateException.class, () -> editor.put(1, new byte[0]),
+                    this::where);
             assertEquals(model.size(), tree.size(), this::where);
             describe("base unchanged after build", 0);
             assertEquals(baseSize, base.size(), this::where);
@@ -269,6 +272,7 @@ class LongBTreeProperties {
                 assertSame(e.getValue(), base.get(e.getKey()), this::where);
             }
             if (side != null) {
+                describe("second editor", 0);
                 LongBTree sideTree = side.build();
                 fullCheck(sideTree, sideModel, "second editor's tree");
                 // Editing the side tree further must not disturb the main tree.
@@ -336,20 +340,22 @@ class LongBTreeProperties {
             if (m.isEmpty()) {
                 assertThrows(NoSuchElementException.class, t::maxKey, () -> where() + " " + what);
             } else {
-                assertEquals(m.lastKey().longValue(), t.maxKey(), () -> where() + " maxKey of " + what);
+                assertEquals(m.lastKey().longValue(), t.maxKey(), in("maxKey of " + what));
             }
             if (m.size() <= 1) {
-                assertEquals(m.size(), t.height(), () -> where() + " height of " + what + " (root collapse)");
+                assertEquals(m.size(), t.height(), in("height (root collapse) of " + what));
             }
             LongBTree.Cursor cursor = t.cursor(Long.MIN_VALUE);
             for (Map.Entry<Long, byte[]> e : m.entrySet()) {
                 long key = e.getKey();
-                assertTrue(cursor.next(), () -> where() + " iteration of " + what + " ended before " + key);
+                assertTrue(cursor.next(),
+                        () -> where() + " iteration ended before " + key + " in " + what);
                 assertEquals(key, cursor.key(), () -> where() + " iteration of " + what);
                 assertSame(e.getValue(), cursor.value(), () -> where() + " iteration of " + what);
-                assertSame(e.getValue(), t.get(key), () -> where() + " get(" + key + ") of " + what);
+                assertSame(e.getValue(), t.get(key),
+                        () -> where() + " get(" + key + ") of " + what);
             }
-            assertFalse(cursor.next(), () -> where() + " iteration of " + what + " has extra entries");
+            assertFalse(cursor.next(), in("extra entries in iteration of " + what));
             assertFalse(cursor.next(), () -> where() + " exhausted cursor of " + what);
             for (int i = 0; i < 4; i++) {
                 long key = nextKey();
@@ -358,12 +364,15 @@ class LongBTreeProperties {
             checkCursor(t, m, nextKey(), 20, what);
         }
 
-        void checkCursor(LongBTree t, NavigableMap<Long, byte[]> m, long from, int limit, String what) {
+        void checkCursor(LongBTree t, NavigableMap<Long, byte[]> m, long from, int limit,
+                String what) {
             LongBTree.Cursor cursor = t.cursor(from);
-            Iterator<Map.Entry<Long, byte[]>> expected = m.tailMap(from, true).entrySet().iterator();
+            Iterator<Map.Entry<Long, byte[]>> expected =
+                    m.tailMap(from, true).entrySet().iterator();
             for (int i = 0; i < limit; i++) {
                 boolean has = expected.hasNext();
-                assertEquals(has, cursor.next(), () -> where() + " cursor(" + from + ") of " + what);
+                assertEquals(has, cursor.next(),
+                        () -> where() + " cursor(" + from + ") of " + what);
                 if (!has) {
                     assertThrows(IllegalStateException.class, cursor::key, this::where);
                     return;
@@ -424,6 +433,11 @@ class LongBTreeProperties {
         void describe(String operation, long key) {
             op = operation;
             opKey = key;
+        }
+
+        /** A lazy failure message: the current step plus {@code detail}. */
+        Supplier<String> in(String detail) {
+            return () -> where() + " " + detail;
         }
 
         String where() {
