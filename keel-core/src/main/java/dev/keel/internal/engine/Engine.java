@@ -358,6 +358,9 @@ public final class Engine implements TxContext {
     private void validate(TransactionImpl tx) {
         for (NavigableMap<Long, TransactionImpl.Write> byId : tx.writes().values()) {
             for (TransactionImpl.Write w : byId.values()) {
+                if (w.fresh()) {
+                    continue;
+                }
                 byte[] now = head.get(w.type().typeId(), w.id());
                 long version = now == null ? 0 : EntityCodec.version(now);
                 if (version != w.seenVersion()) {

@@ -36,36 +36,57 @@ public final class EntityCodec {
      * encodes them. Required fields must be present; unknown fields and wrong types are rejected.
      */
     public static byte[] encode(StoredType type, long version, Map<String, ?> values, ByteWriter scratch) {
-        scratch.reset();
-        scratch.writeVarLong(version);
+        return encode(type, version, values, false, scratch);
+    }
+
+    /**
+     * Like {@link #encode(StoredType, long, Map, ByteWriter)}; with {@code applyDefaults}, a field
+     * without a value takes its declared default (the insert rule).
+     */
+    public static byte[] encode(StoredType type, long version, Map<String, ?> values, boolean applyDefaults,
+            ByteWriter scratch) {
+        int fields = type.fields().size();
+        Object[] slots = new Object[fields];
+        int matched = 0;
         int present = 0;
-        for (String name : values.keySet()) {
-            if (type.indexOf(name) < 0) {
-                throw new ConstraintViolationException(type.name(), name, "field is not declared in type "
-                        + type.name() + " (declared: " + type.fields().stream().map(Field::name).toList() + ")");
-            }
-        }
-        for (Field f : type.fields()) {
-            if (values.get(f.name()) != null) {
-                present++;
-            } else if (f.isRequired()) {
-                throw new ConstraintViolationException(type.name(), f.name(), "required field has no value");
-            }
-        }
-        scratch.writeVarInt(present);
-        for (int i = 0; i < type.fields().size(); i++) {
+        for (int i = 0; i < fields; i++) {
             Field f = type.fields().get(i);
             Object v = values.get(f.name());
+            if (v != null || values.containsKey(f.name())) {
+                matched++;
+            }
+            if (v == null && applyDefaults) {
+                v = f.defaultValue();
+            }
             if (v == null) {
+                if (f.isRequired()) {
+                    throw new ConstraintViolationException(type.name(), f.name(), "required field has no value");
+                }
                 continue;
             }
             try {
-                v = Values.coerce(f.type(), v, () -> "value");
+                slots[i] = Values.coerce(f.type(), v, () -> "value");
             } catch (IllegalArgumentException e) {
                 throw new ConstraintViolationException(type.name(), f.name(), e.getMessage());
             }
-            scratch.writeVarInt(type.fieldId(i));
-            writeValue(f.type(), v, scratch);
+            present++;
+        }
+        if (matched != values.size()) {
+            for (String name : values.keySet()) {
+                if (type.indexOf(name) < 0) {
+                    throw new ConstraintViolationException(type.name(), name, "field is not declared in type "
+                            + type.name() + " (declared: " + type.fields().stream().map(Field::name).toList() + ")");
+                }
+            }
+        }
+        scratch.reset();
+        scratch.writeVarLong(version);
+        scratch.writeVarInt(present);
+        for (int i = 0; i < fields; i++) {
+            if (slots[i] != null) {
+                scratch.writeVarInt(type.fieldId(i));
+                writeValue(type.fields().get(i).type(), slots[i], scratch);
+            }
         }
         return scratch.toByteArray();
     }

@@ -13,8 +13,8 @@ import java.util.Objects;
  * separators in {@code long[] keys}, where child {@code i} holds the keys {@code k} with
  * {@code keys[i - 1] <= k < keys[i]}. A node has at most {@link #FANOUT} entries or children.
  * Keys are never boxed. All leaves are at the same depth. The entry count is kept in the tree
- * object, so {@link #size()} is O(1). Nodes reachable from a tree have arrays of exactly
- * {@code count} slots ({@code count - 1} for inner keys), except that arrays may be shared.
+ * object, so {@link #size()} is O(1). The arrays of a published node have exactly {@code count}
+ * slots ({@code count - 1} for inner keys), so a tree costs little more than its entries.
  * Value arrays are stored by reference, never copied: callers must not modify them afterwards.
  *
  * <p>Sharing: {@link #put} and {@link #remove} copy only the path from the root to the changed
@@ -35,10 +35,15 @@ import java.util.Objects;
  * inserts (new entity ids, {@link Builder}) therefore produce packed nodes.
  *
  * <p>Deletion: nodes may become underfull and are never merged or rebalanced; that keeps
- * removal a single path copy, and the heap cost of underfull nodes is bounded by the live
- * entries plus one path per removal. A leaf or inner node that becomes empty is removed from its
- * parent, so no empty node is ever reachable (which keeps {@link #maxKey()} and cursors simple),
- * and a root that is an inner node with a single child collapses into that child.
+ * removal a single path copy. Because published arrays are trimmed to their count, an underfull
+ * node costs only its object headers beyond its entries, so heap stays proportional to the live
+ * entries, and the depth never grows through deletion. A leaf or inner node that becomes empty
+ * is removed from its parent, so no empty node is ever reachable (which keeps
+ * {@link #maxKey()} and cursors simple), and a root that is an inner node with a single child
+ * collapses into that child, repeatedly.
+ *
+ * <p>Durability: none; the tree lives on the heap only and is rebuilt from a checkpoint (via
+ * {@link Builder}) and the log.
  *
  * <p>Thread-safety: a {@code LongBTree} is immutable and safe to share between threads without
  * synchronization; its root is a final field written after all its nodes, so even a racy
@@ -175,7 +180,8 @@ public final class LongBTree {
             if (this.edit == edit) {
                 return this;
             }
-            return new Leaf(edit, Arrays.copyOf(keys, FANOUT), Arrays.copyOf(values, FANOUT), count);
+            return new Leaf(edit, Arrays.copyOf(keys, FANOUT), Arrays.copyOf(values, FANOUT),
+                    count);
         }
     }
 
@@ -695,8 +701,9 @@ public final class LongBTree {
                 for (int p = 0; p < parentCount; p++) {
                     int from = p * FANOUT;
                     int count = Math.min(FANOUT, levelCount - from);
-                    parents[p] = new Inner(null, Arrays.copyOfRange(minKeys, from + 1, from + count),
-                            Arrays.copyOfRange(level, from, from + count), count);
+                    long[] separators = Arrays.copyOfRange(minKeys, from + 1, from + count);
+                    Node[] children = Arrays.copyOfRange(level, from, from + count);
+                    parents[p] = new Inner(null, separators, children, count);
                     parentMinKeys[p] = minKeys[from];
                 }
                 level = parents;
@@ -707,8 +714,8 @@ public final class LongBTree {
         }
 
         private void flushLeaf() {
-            Leaf leaf = new Leaf(null, Arrays.copyOf(keys, leafCount), Arrays.copyOf(values, leafCount),
-                    leafCount);
+            Leaf leaf = new Leaf(null, Arrays.copyOf(keys, leafCount),
+                    Arrays.copyOf(values, leafCount), leafCount);
             if (leafTotal == leaves.length) {
                 leaves = Arrays.copyOf(leaves, leafTotal * 2);
                 leafMinKeys = Arrays.copyOf(leafMinKeys, leafTotal * 2);
@@ -775,13 +782,21 @@ public final class LongBTree {
             return true;
         }
 
-        /** The current key; throws {@link IllegalStateException} unless {@link #next()} returned true. */
+        /**
+         * The current key.
+         *
+         * @throws IllegalStateException unless the last {@link #next()} returned true
+         */
         public long key() {
             checkPositioned();
             return key;
         }
 
-        /** The current value; throws {@link IllegalStateException} unless {@link #next()} returned true. */
+        /**
+         * The current value.
+         *
+         * @throws IllegalStateException unless the last {@link #next()} returned true
+         */
         public byte[] value() {
             checkPositioned();
             return value;

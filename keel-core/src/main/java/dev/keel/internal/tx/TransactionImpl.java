@@ -4,7 +4,6 @@ import dev.keel.ConstraintViolationException;
 import dev.keel.DatabaseClosedException;
 import dev.keel.Entity;
 import dev.keel.EntityNotFoundException;
-import dev.keel.Field;
 import dev.keel.Transaction;
 import dev.keel.internal.codec.ByteWriter;
 import dev.keel.internal.entity.EntityCodec;
@@ -28,8 +27,11 @@ import java.util.stream.Stream;
  * (first committer wins). Confined to one thread.
  */
 public final class TransactionImpl extends SnapshotView implements Transaction {
-    /** A buffered change: {@code value == null} is a delete. */
-    public record Write(StoredType type, long id, byte[] value, long seenVersion) {
+    /**
+     * A buffered change: {@code value == null} is a delete. {@code fresh} marks an entity inserted
+     * by this transaction under a newly allocated id, which no other transaction can touch.
+     */
+    public record Write(StoredType type, long id, byte[] value, long seenVersion, boolean fresh) {
     }
 
     private enum State { ACTIVE, COMMITTED, ROLLED_BACK }
@@ -86,11 +88,19 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
     }
 
     private void put(StoredType t, long id, byte[] value) {
-        Write prev = writes.computeIfAbsent(t.typeId(), k -> new TreeMap<>())
-                .put(id, new Write(t, id, value, seenVersion(t, id)));
+        NavigableMap<Long, Write> byId = writes.computeIfAbsent(t.typeId(), k -> new TreeMap<>());
+        Write prev = byId.get(id);
+        Write next = prev != null ? new Write(t, id, value, prev.seenVersion(), prev.fresh())
+                : new Write(t, id, value, seenVersion(t, id), false);
+        byId.put(id, next);
         if (prev == null) {
             size++;
         }
+    }
+
+    private void putFresh(StoredType t, long id, byte[] value) {
+        writes.computeIfAbsent(t.typeId(), k -> new TreeMap<>()).put(id, new Write(t, id, value, 0, true));
+        size++;
     }
 
     @Override
@@ -133,15 +143,9 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
         Objects.requireNonNull(values, "values");
         context.checkWritable();
         StoredType t = type(type);
-        Map<String, Object> withDefaults = new LinkedHashMap<>(values);
-        for (Field f : t.fields()) {
-            if (withDefaults.get(f.name()) == null && f.defaultValue() != null) {
-                withDefaults.put(f.name(), f.defaultValue());
-            }
-        }
-        byte[] encoded = EntityCodec.encode(t, 0, withDefaults, scratch);
+        byte[] encoded = EntityCodec.encode(t, 0, values, true, scratch);
         long id = context.allocateId(t.typeId());
-        put(t, id, encoded);
+        putFresh(t, id, encoded);
         return id;
     }
 

@@ -36,27 +36,27 @@ class LongBTreeProperties {
 
     @Test
     void persistentOperationsOnSmallKeyRange() {
-        replayable(seed -> new Run(seed, true).persistent(40_000 * MULTIPLIER));
+        replayable(seed -> new Run(seed, true).persistent(30_000 * MULTIPLIER));
     }
 
     @Test
     void persistentOperationsOnWideKeyRange() {
-        replayable(seed -> new Run(seed, false).persistent(40_000 * MULTIPLIER));
+        replayable(seed -> new Run(seed, false).persistent(30_000 * MULTIPLIER));
     }
 
     @Test
     void editorBatchesOnSmallKeyRange() {
-        replayable(seed -> new Run(seed, true).editorBatches(40_000 * MULTIPLIER));
+        replayable(seed -> new Run(seed, true).editorBatches(30_000 * MULTIPLIER));
     }
 
     @Test
     void editorBatchesOnWideKeyRange() {
-        replayable(seed -> new Run(seed, false).editorBatches(40_000 * MULTIPLIER));
+        replayable(seed -> new Run(seed, false).editorBatches(30_000 * MULTIPLIER));
     }
 
     @Test
     void ascendingEditorBatches() {
-        replayable(seed -> new Run(seed, false).ascendingBatches(30 * MULTIPLIER, 1000));
+        replayable(seed -> new Run(seed, false).ascendingBatches(20 * MULTIPLIER, 1000));
     }
 
     @Test
@@ -64,7 +64,7 @@ class LongBTreeProperties {
         replayable(seed -> {
             Run run = new Run(seed, true);
             run.loadWithBuilder(run.random.nextInt(0, 400));
-            run.editorBatches(20_000 * MULTIPLIER);
+            run.editorBatches(15_000 * MULTIPLIER);
         });
     }
 
@@ -74,7 +74,7 @@ class LongBTreeProperties {
         replayable(seed -> {
             Run run = new Run(seed, false);
             run.loadWithBuilder(run.random.nextInt(4_000, 30_000));
-            run.editorBatches(20_000 * MULTIPLIER);
+            run.editorBatches(15_000 * MULTIPLIER);
         });
     }
 
