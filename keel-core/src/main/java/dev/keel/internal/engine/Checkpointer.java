@@ -114,28 +114,26 @@ final class Checkpointer {
     }
 
     private long checkpointLocked() {
-        {
-            try {
-                wal.sync();
-                engine.publishSynced();
-                Store snapshot = engine.published();
-                long bytes = wal.bytesAppended();
-                if (snapshot.lsn() == lastLsn && lastLsn > 0) {
-                    bytesAtLast = bytes;
-                    lastNanos = System.nanoTime();
-                    return lastLsn;
-                }
-                Path written = new CheckpointWriter(io, directory).write(snapshot);
-                deleteOlderCheckpoints(snapshot.lsn());
-                int retired = wal.retireUpTo(snapshot.lsn());
-                lastLsn = snapshot.lsn();
+        try {
+            wal.sync();
+            engine.publishSynced();
+            Store snapshot = engine.published();
+            long bytes = wal.bytesAppended();
+            if (snapshot.lsn() == lastLsn && lastLsn > 0) {
                 bytesAtLast = bytes;
                 lastNanos = System.nanoTime();
-                LOG.debug("checkpoint {} installed, {} log segments retired", written.getFileName(), retired);
                 return lastLsn;
-            } catch (IOException | RuntimeException e) {
-                throw engine.fail("checkpoint", e);
             }
+            Path written = new CheckpointWriter(io, directory).write(snapshot);
+            deleteOlderCheckpoints(snapshot.lsn());
+            int retired = wal.retireUpTo(snapshot.lsn());
+            lastLsn = snapshot.lsn();
+            bytesAtLast = bytes;
+            lastNanos = System.nanoTime();
+            LOG.debug("checkpoint {} installed, {} log segments retired", written.getFileName(), retired);
+            return lastLsn;
+        } catch (IOException | RuntimeException e) {
+            throw engine.fail("checkpoint", e);
         }
     }
 

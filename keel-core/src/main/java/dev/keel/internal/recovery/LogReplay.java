@@ -20,7 +20,8 @@ import java.util.List;
  *
  * <p>Recovery: transactions are applied only when their COMMIT frame is present and the frames
  * before it are exactly the transaction's records with consecutive LSNs. Frames at or below the
- * checkpoint LSN are checked for continuity but not applied.
+ * checkpoint LSN are not applied, and a gap among them is harmless (a power loss can undo the
+ * deletion of one retired segment but not of the next); a gap above the checkpoint is lost data.
  *
  * <p>Strict (NORMAL) rules. Damage is a torn tail, and is cut, only if nothing proves it was once
  * durable: no valid frame in a later segment (a segment is written only after the previous one was
@@ -88,9 +89,13 @@ final class LogReplay {
                     throw corruption(pendingSegment, pending.get(0).offset(), "a transaction's records are not followed"
                             + " by its commit record, but valid records follow in " + seg.path().getFileName());
                 }
-                long expected = prevLsn == 0 ? checkpointLsn + 1 : prevLsn + 1;
-                if (f.lsn() > expected || (prevLsn != 0 && f.lsn() != expected)) {
-                    throw corruption(seg, f.offset(), "log records with LSN " + expected + " to " + (f.lsn() - 1)
+                if (prevLsn != 0 && f.lsn() <= prevLsn) {
+                    throw corruption(seg, f.offset(), "log record LSN " + f.lsn() + " follows LSN " + prevLsn
+                            + " (a segment file copied or replaced?)");
+                }
+                long highestAllowed = Math.max(prevLsn, checkpointLsn) + 1;
+                if (f.lsn() > highestAllowed) {
+                    throw corruption(seg, f.offset(), "log records with LSN " + highestAllowed + " to " + (f.lsn() - 1)
                             + " are missing (a segment file deleted or replaced?)");
                 }
                 accept(seg, f);
@@ -173,7 +178,7 @@ final class LogReplay {
                 while (!bad.isEmpty() && bad.get(0).offset() < f.offset()) {
                     skipDamage(seg, bad.remove(0), false);
                 }
-                long expected = prevLsn == 0 ? checkpointLsn + 1 : prevLsn + 1;
+                long expected = Math.max(prevLsn, checkpointLsn) + 1;
                 if (prevLsn != 0 && f.lsn() <= prevLsn) {
                     continue;
                 }

@@ -190,4 +190,40 @@ class CorruptionTest {
             assertTrue(db.recoveryReport().clean(), db.recoveryReport().events().toString());
         }
     }
+
+    @Test
+    void logGapBelowTheCheckpointIsHarmlessAndAboveItIsCorruption() throws IOException {
+        Path live = tmp.resolve("gap-live");
+        Path covered = tmp.resolve("gap-covered");
+        Path uncovered = tmp.resolve("gap-uncovered");
+        try (KeelDb db = KeelDb.open(live, options(RecoveryMode.NORMAL))) {
+            for (int tx = 1; tx <= 60; tx++) {
+                long n = tx;
+                db.execute(t -> {
+                    for (int i = 0; i < 100; i++) {
+                        t.insert("Item", Map.of("tx", n));
+                    }
+                });
+            }
+            List<Path> segments = DbFiles.segmentsWithFrames(live);
+            assertTrue(segments.size() >= 3, "the workload spans three segments: " + segments);
+            DbFiles.copy(live, covered);
+            DbFiles.copy(live, uncovered);
+            db.checkpoint();
+            try (Stream<Path> files = Files.list(live)) {
+                for (Path ckpt : files.filter(f -> CheckpointFormat.parseLsn(f.getFileName().toString()) >= 0).toList()) {
+                    Files.copy(ckpt, covered.resolve(ckpt.getFileName()));
+                }
+            }
+            Path middle = segments.get(1).getFileName();
+            Files.delete(covered.resolve(middle));
+            Files.delete(uncovered.resolve(middle));
+        }
+        try (KeelDb db = KeelDb.open(covered, options(RecoveryMode.NORMAL))) {
+            assertEquals(6000, db.snapshot().count("Item"), "a retired segment whose deletion survived alone");
+        }
+        CorruptionException e = assertThrows(CorruptionException.class, () -> KeelDb.open(uncovered,
+                options(RecoveryMode.NORMAL)));
+        assertTrue(e.getMessage().contains("missing"), e.getMessage());
+    }
 }
