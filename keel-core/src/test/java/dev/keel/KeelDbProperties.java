@@ -168,6 +168,7 @@ class KeelDbProperties {
         final long seed;
         final SplittableRandom rnd;
         final int steps;
+        final Path root;
         Path dir;
         KeelDb db;
         Durability durability = Durability.SYNC;
@@ -185,6 +186,7 @@ class KeelDbProperties {
         Run(long seed, Path dir, int steps) {
             this.seed = seed;
             this.rnd = new SplittableRandom(seed);
+            this.root = dir;
             this.dir = dir;
             this.steps = steps;
             for (EntityType t : TYPES) {
@@ -536,7 +538,7 @@ class KeelDbProperties {
         }
 
         void crashImage() {
-            Path image = dir.resolveSibling(dir.getFileName() + "-crash" + (++generation));
+            Path image = root.resolveSibling(root.getFileName() + "-crash" + (++generation));
             for (int attempt = 0; ; attempt++) {
                 List<Path> before = DbFiles.list(dir);
                 DbFiles.copy(dir, image);

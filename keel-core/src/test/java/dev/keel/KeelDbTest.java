@@ -1076,6 +1076,23 @@ class KeelDbTest {
         assertEquals((long) threads * increments, get(open(), "Counter", id).getLong("value"));
     }
 
+    @Test
+    void anInterruptedWriterDoesNotFailTheDatabase() {
+        KeelDb db = open();
+        insert(db, "Person", person("a", 1));
+        Thread.currentThread().interrupt();
+        try {
+            db.execute(tx -> tx.insert("Person", person("b", 2)));
+        } catch (KeelException mayFailForItsCaller) {
+            // The interrupted caller may get an error; the database must not.
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(Optional.empty(), db.failure(),
+                "a thread interrupt (Future.cancel(true), ExecutorService.shutdownNow) is not a storage failure");
+        assertDoesNotThrow(() -> insert(db, "Person", person("c", 3)), "later writes from other callers still work");
+    }
+
     // ---------------------------------------------------------------- schema
 
     @Test

@@ -110,10 +110,20 @@ public final class Engine implements TxContext {
             nextIds.put(t.typeId(), new AtomicLong(store.nextId(t.typeId())));
         }
         if (!readOnly) {
-            if (declared != store.schema()) {
-                storeSchema(declared);
+            try {
+                if (declared != store.schema()) {
+                    storeSchema(declared);
+                }
+                background.start(this, checkpointer, wal);
+            } catch (IOException | RuntimeException e) {
+                background.shutdownNow();
+                try {
+                    wal.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
             }
-            background.start(this, checkpointer, wal);
         }
     }
 

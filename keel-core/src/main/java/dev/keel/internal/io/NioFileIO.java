@@ -2,15 +2,18 @@ package dev.keel.internal.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -27,13 +30,14 @@ public final class NioFileIO implements FileIO {
 
     @Override
     public StorageFile openForWrite(Path path) throws IOException {
-        return new NioStorageFile(path, FileChannel.open(path, StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE));
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        return new NioStorageFile(path, FileChannel.open(path, options), options);
     }
 
     @Override
     public StorageFile openForRead(Path path) throws IOException {
-        return new NioStorageFile(path, FileChannel.open(path, StandardOpenOption.READ));
+        Set<OpenOption> options = Set.of(StandardOpenOption.READ);
+        return new NioStorageFile(path, FileChannel.open(path, options), options);
     }
 
     @Override
@@ -113,13 +117,59 @@ public final class NioFileIO implements FileIO {
         };
     }
 
+    /**
+     * A file on a {@link FileChannel} that survives thread interrupts. NIO closes a channel when a
+     * thread using it is interrupted; that is no I/O error: the written data is still in the page
+     * cache and a positional write or a sync through a new descriptor of the same file is the same
+     * operation. So when the channel turns out closed although this file was not closed (by an
+     * interrupt of this thread or of another thread using it) the channel is reopened and the operation redone, with the
+     * interrupt flag cleared meanwhile and restored afterwards. A real I/O error is never retried.
+     */
     private static final class NioStorageFile implements StorageFile {
-        private final Path path;
-        private final FileChannel channel;
+        private static final int MAX_REOPENS = 16;
 
-        NioStorageFile(Path path, FileChannel channel) {
+        private final Path path;
+        private final Set<OpenOption> options;
+        private volatile FileChannel channel;
+        private volatile boolean closed;
+
+        NioStorageFile(Path path, FileChannel channel, Set<OpenOption> options) {
             this.path = path;
             this.channel = channel;
+            this.options = options;
+        }
+
+        @FunctionalInterface
+        private interface Op<T> {
+            T run(FileChannel channel) throws IOException;
+        }
+
+        private <T> T call(Op<T> op) throws IOException {
+            boolean interrupted = false;
+            try {
+                for (int attempt = 0; ; attempt++) {
+                    FileChannel c = channel;
+                    try {
+                        return op.run(c);
+                    } catch (ClosedChannelException e) {
+                        if (closed || attempt >= MAX_REOPENS) {
+                            throw e;
+                        }
+                        interrupted |= Thread.interrupted();
+                        reopen(c);
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        private synchronized void reopen(FileChannel broken) throws IOException {
+            if (channel == broken && !closed) {
+                channel = FileChannel.open(path, options);
+            }
         }
 
         @Override
@@ -129,34 +179,47 @@ public final class NioFileIO implements FileIO {
 
         @Override
         public int read(ByteBuffer dst, long position) throws IOException {
-            return channel.read(dst, position);
+            int start = dst.position();
+            return call(c -> {
+                dst.position(start);
+                return c.read(dst, position);
+            });
         }
 
         @Override
         public void write(ByteBuffer src, long position) throws IOException {
-            long at = position;
-            while (src.hasRemaining()) {
-                at += channel.write(src, at);
-            }
+            int start = src.position();
+            call(c -> {
+                src.position(start);
+                long at = position;
+                while (src.hasRemaining()) {
+                    at += c.write(src, at);
+                }
+                return null;
+            });
         }
 
         @Override
         public long size() throws IOException {
-            return channel.size();
+            return call(FileChannel::size);
         }
 
         @Override
         public void truncate(long sizeInBytes) throws IOException {
-            channel.truncate(sizeInBytes);
+            call(c -> c.truncate(sizeInBytes));
         }
 
         @Override
         public void sync() throws IOException {
-            channel.force(false);
+            call(c -> {
+                c.force(false);
+                return null;
+            });
         }
 
         @Override
-        public void close() throws IOException {
+        public synchronized void close() throws IOException {
+            closed = true;
             channel.close();
         }
     }
