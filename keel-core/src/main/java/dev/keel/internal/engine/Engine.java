@@ -411,21 +411,29 @@ public final class Engine implements TxContext {
         publishUpTo(wal.durableLsn());
     }
 
-    /** Moves the database to FAILED (first cause wins) and returns the exception to throw. */
+    /**
+     * Moves the database to FAILED (the first original cause wins; the log's "failed earlier"
+     * wrapper is unwrapped) and returns the exception to throw: the caller whose operation hit the
+     * failure gets a {@link StorageException} with it, every other caller a
+     * {@link DatabaseFailedException} carrying the first failure.
+     */
     KeelException fail(String what, Throwable cause) {
         if (cause instanceof DatabaseFailedException d) {
             return d;
         }
-        if (failure.compareAndSet(null, cause)) {
-            LOG.error("database {} failed: {} failed; it refuses writes until reopened", directory, what, cause);
+        boolean secondHand = cause instanceof WalWriter.LogFailedException && cause.getCause() != null;
+        Throwable root = secondHand ? cause.getCause() : cause;
+        if (failure.compareAndSet(null, root)) {
+            LOG.error("database {} failed: {} failed; it refuses writes until reopened", directory, what, root);
         }
         Throwable first = failure.get();
-        if (first != cause) {
-            return new DatabaseFailedException("database " + directory + " failed earlier (" + first + "); " + what
-                    + " refused", first);
+        if (secondHand || first != root) {
+            return new DatabaseFailedException("database " + directory + " failed (" + first + "); " + what
+                    + " refused, nothing was acknowledged", first);
         }
-        return new StorageException(what + " failed for database " + directory + "; nothing after the last"
-                + " acknowledged commit is durable and the database refuses writes until reopened: " + cause, cause);
+        return new StorageException(what + " failed for database " + directory + ": " + cause + ". This operation"
+                + " was not acknowledged; the database refuses writes until it is reopened, and reopening"
+                + " recovers every acknowledged commit", cause);
     }
 
     /** Waits for in-flight commits, checkpoints (unless failed or read-only), syncs and unlocks. */

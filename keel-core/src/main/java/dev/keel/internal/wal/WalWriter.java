@@ -344,7 +344,14 @@ public final class WalWriter implements Closeable {
     private void checkFailed() throws IOException {
         Throwable f = failure;
         if (f != null) {
-            throw new IOException("the log failed earlier and accepts no more writes: " + f, f);
+            throw new LogFailedException(f);
+        }
+    }
+
+    /** Thrown to every caller after the log's first failure, which is its cause. */
+    public static final class LogFailedException extends IOException {
+        LogFailedException(Throwable first) {
+            super("the log failed earlier and accepts no more writes: " + first, first);
         }
     }
 
@@ -422,7 +429,9 @@ public final class WalWriter implements Closeable {
                             SegmentAllocator.await(s.future).close();
                         }
                     } catch (IOException e) {
-                        if (first == null) {
+                        // A preparation that failed never held data; a failed close of a written
+                        // segment after its final sync loses nothing either, but is reported.
+                        if (first == null && s.file != null) {
                             first = e;
                         }
                     }
