@@ -61,7 +61,7 @@ import org.junit.jupiter.api.Test;
  * <p>Verification runs on a copy of the crashed directory, so the original stays exactly as the
  * kill left it for the next child to recover (and for {@code target/failed-dbs/<seed>/} on failure).
  *
- * <p>{@code -Dkeel.crash.iterations} (12; 300 with {@code -Pcrash-long}), {@code -Dkeel.test.seed}
+ * <p>{@code -Dkeel.crash.iterations} (30 in the default build; 300 with {@code -Pcrash-long}), {@code -Dkeel.test.seed}
  * replays the same workloads and kill delays (kill instants still depend on timing), and
  * {@code -Dkeel.crash.iteration=i} runs only iteration {@code i} of that seed.
  */

@@ -18,6 +18,7 @@ public final class Schema {
     private final int version;
     private final Map<String, StoredType> byName = new LinkedHashMap<>();
     private final Map<Integer, StoredType> byId = new LinkedHashMap<>();
+    private final StoredType[] ordered;
 
     public Schema(int version, Collection<StoredType> types) {
         this.version = version;
@@ -26,6 +27,7 @@ public final class Schema {
                 throw new IllegalArgumentException("duplicate stored type " + t.name() + " / id " + t.typeId());
             }
         }
+        this.ordered = byName.values().toArray(new StoredType[0]);
     }
 
     public int version() {
@@ -36,8 +38,9 @@ public final class Schema {
         return byName.values();
     }
 
+    /** The type named {@code name}, or null. Names are interned, so a literal matches by identity first. */
     public StoredType byName(String name) {
-        for (StoredType t : byId.values()) {
+        for (StoredType t : ordered) {
             if (t.name() == name) {
                 return t;
             }
