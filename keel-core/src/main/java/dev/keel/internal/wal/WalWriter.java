@@ -201,11 +201,18 @@ public final class WalWriter implements Closeable {
             rotate();
         }
         long first = nextLsn;
-        int start = 0;
-        for (int i = 0; i < n; i++) {
-            int kind = i < records.size() ? records.get(i).kind() : WalRecord.COMMIT;
-            WalFormat.writeFrame(pending, current.salt, nextLsn++, kind, payload.array(), start, ends[i] - start);
-            start = ends[i];
+        int mark = pending.position();
+        try {
+            int start = 0;
+            for (int i = 0; i < n; i++) {
+                int kind = i < records.size() ? records.get(i).kind() : WalRecord.COMMIT;
+                WalFormat.writeFrame(pending, current.salt, nextLsn++, kind, payload.array(), start, ends[i] - start);
+                start = ends[i];
+            }
+        } catch (RuntimeException e) {
+            pending.truncate(mark);
+            nextLsn = first;
+            throw e;
         }
         if (current.firstLsn == 0) {
             current.firstLsn = first;
