@@ -9,7 +9,7 @@ import dev.keel.internal.entity.Schema;
 import dev.keel.internal.entity.SchemaCodec;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.io.StorageFile;
-import dev.keel.internal.store.LongBTree;
+import dev.keel.internal.store.LongRadixTree;
 import dev.keel.internal.store.MemStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -50,7 +50,7 @@ public final class CheckpointReader {
         long lsn = verifyHeader(file, data);
         int at = CheckpointFormat.HEADER_SIZE;
         Schema schema = null;
-        Map<Integer, LongBTree.Builder> builders = new HashMap<>();
+        Map<Integer, LongRadixTree.Builder> builders = new HashMap<>();
         Map<Integer, Long> nextIds = new HashMap<>();
         Map<Integer, Long> expectedCounts = new HashMap<>();
         Map<Integer, Long> lastIds = new HashMap<>();
@@ -91,7 +91,7 @@ public final class CheckpointReader {
                         }
                         nextIds.put(typeId, r.readVarLong());
                         expectedCounts.put(typeId, r.readVarLong());
-                        builders.put(typeId, LongBTree.builder());
+                        builders.put(typeId, LongRadixTree.builder());
                     }
                     case CheckpointFormat.ENTITIES -> total += readEntities(r, builders, lastIds);
                     case CheckpointFormat.END -> {
@@ -123,9 +123,9 @@ public final class CheckpointReader {
         }
     }
 
-    private static long readEntities(ByteReader r, Map<Integer, LongBTree.Builder> builders, Map<Integer, Long> lastIds) {
+    private static long readEntities(ByteReader r, Map<Integer, LongRadixTree.Builder> builders, Map<Integer, Long> lastIds) {
         int typeId = r.readVarInt();
-        LongBTree.Builder b = builders.get(typeId);
+        LongRadixTree.Builder b = builders.get(typeId);
         if (b == null) {
             throw new MalformedDataException("ENTITIES block for type id " + typeId + " before its TYPE block");
         }
@@ -143,11 +143,11 @@ public final class CheckpointReader {
         return n;
     }
 
-    private static Loaded finish(Path file, int at, Schema schema, Map<Integer, LongBTree.Builder> builders,
+    private static Loaded finish(Path file, int at, Schema schema, Map<Integer, LongRadixTree.Builder> builders,
             Map<Integer, Long> nextIds, Map<Integer, Long> counts, long lsn, long size, long total) {
-        Map<Integer, LongBTree> trees = new HashMap<>();
-        for (Map.Entry<Integer, LongBTree.Builder> e : builders.entrySet()) {
-            LongBTree t = e.getValue().build();
+        Map<Integer, LongRadixTree> trees = new HashMap<>();
+        for (Map.Entry<Integer, LongRadixTree.Builder> e : builders.entrySet()) {
+            LongRadixTree t = e.getValue().build();
             if (t.size() != counts.get(e.getKey())) {
                 throw new CorruptionException(file, at, "checkpoint type " + e.getKey() + " declares "
                         + counts.get(e.getKey()) + " entities but holds " + t.size());

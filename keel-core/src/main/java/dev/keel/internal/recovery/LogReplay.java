@@ -249,7 +249,7 @@ final class LogReplay {
             for (Frame op : pending) {
                 apply(op.record());
             }
-        } catch (MalformedDataException e) {
+        } catch (MalformedDataException | IllegalArgumentException e) {
             throw corruption(seg, f.offset(), "a committed transaction does not apply: " + e.getMessage());
         }
         recordsReplayed += pending.size() + 1;

@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The in-memory {@link Store}: one persistent {@link LongBTree} per entity type, values kept
+ * The in-memory {@link Store}: one persistent {@link LongRadixTree} (a 256-way trie indexed by the dense entity ids) per entity type, values kept
  * encoded. A batch edits transient copies of the touched trees (nodes shared with the previous
  * version are copied once, new nodes are mutated in place) and publishes new roots.
  */
@@ -14,10 +14,10 @@ public final class MemStore implements Store {
 
     private final long lsn;
     private final Schema schema;
-    private final Map<Integer, LongBTree> trees;
+    private final Map<Integer, LongRadixTree> trees;
     private final Map<Integer, Long> nextIds;
 
-    MemStore(long lsn, Schema schema, Map<Integer, LongBTree> trees, Map<Integer, Long> nextIds) {
+    MemStore(long lsn, Schema schema, Map<Integer, LongRadixTree> trees, Map<Integer, Long> nextIds) {
         this.lsn = lsn;
         this.schema = schema;
         this.trees = trees;
@@ -25,7 +25,7 @@ public final class MemStore implements Store {
     }
 
     /** A store loaded from a checkpoint. */
-    public static MemStore of(long lsn, Schema schema, Map<Integer, LongBTree> trees, Map<Integer, Long> nextIds) {
+    public static MemStore of(long lsn, Schema schema, Map<Integer, LongRadixTree> trees, Map<Integer, Long> nextIds) {
         return new MemStore(lsn, schema, Map.copyOf(trees), Map.copyOf(nextIds));
     }
 
@@ -41,20 +41,20 @@ public final class MemStore implements Store {
 
     @Override
     public byte[] get(int typeId, long id) {
-        LongBTree t = trees.get(typeId);
+        LongRadixTree t = trees.get(typeId);
         return t == null ? null : t.get(id);
     }
 
     @Override
     public long count(int typeId) {
-        LongBTree t = trees.get(typeId);
+        LongRadixTree t = trees.get(typeId);
         return t == null ? 0 : t.size();
     }
 
     @Override
     public long nextId(int typeId) {
         long fromTree = 1;
-        LongBTree t = trees.get(typeId);
+        LongRadixTree t = trees.get(typeId);
         if (t != null && !t.isEmpty()) {
             fromTree = t.maxKey() + 1;
         }
@@ -63,11 +63,11 @@ public final class MemStore implements Store {
 
     @Override
     public Cursor scan(int typeId, long fromId) {
-        LongBTree t = trees.get(typeId);
+        LongRadixTree t = trees.get(typeId);
         if (t == null) {
             return EmptyCursor.INSTANCE;
         }
-        LongBTree.Cursor c = t.cursor(fromId);
+        LongRadixTree.Cursor c = t.cursor(fromId);
         return new Cursor() {
             @Override
             public boolean next() {
@@ -111,13 +111,13 @@ public final class MemStore implements Store {
     }
 
     private final class MemBatch implements Batch {
-        private final Map<Integer, LongBTree.Editor> editors = new HashMap<>();
+        private final Map<Integer, LongRadixTree.Editor> editors = new HashMap<>();
         private final Map<Integer, Long> reserved = new HashMap<>();
         private Schema newSchema = schema;
         private boolean applied;
 
-        private LongBTree.Editor editor(int typeId) {
-            return editors.computeIfAbsent(typeId, k -> trees.getOrDefault(k, LongBTree.empty()).edit());
+        private LongRadixTree.Editor editor(int typeId) {
+            return editors.computeIfAbsent(typeId, k -> trees.getOrDefault(k, LongRadixTree.empty()).edit());
         }
 
         @Override
@@ -132,7 +132,7 @@ public final class MemStore implements Store {
 
         @Override
         public byte[] get(int typeId, long id) {
-            LongBTree.Editor e = editors.get(typeId);
+            LongRadixTree.Editor e = editors.get(typeId);
             return e != null ? e.get(id) : MemStore.this.get(typeId, id);
         }
 
@@ -155,7 +155,7 @@ public final class MemStore implements Store {
             if (editors.isEmpty() && reserved.isEmpty() && newSchema == schema) {
                 return newLsn == lsn ? MemStore.this : new MemStore(newLsn, schema, trees, nextIds);
             }
-            Map<Integer, LongBTree> t = new HashMap<>(trees);
+            Map<Integer, LongRadixTree> t = new HashMap<>(trees);
             editors.forEach((typeId, e) -> t.put(typeId, e.build()));
             Map<Integer, Long> ids = nextIds;
             if (!reserved.isEmpty()) {

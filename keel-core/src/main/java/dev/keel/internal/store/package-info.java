@@ -1,5 +1,5 @@
 /**
  * The versioned entity store behind snapshots: the {@link dev.keel.internal.store.Store} interface
- * and its in-memory implementation over a persistent B+tree.
+ * and its in-memory implementation over a persistent radix trie.
  */
 package dev.keel.internal.store;

@@ -22,17 +22,25 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * Seeded model test of {@link LongBTree} against {@link TreeMap}: random put/remove/get/cursor
+ * Seeded model test of {@link LongRadixTree} against {@link TreeMap}: random put/remove/get/cursor
  * sequences through the persistent API and through editors, with the tree's contents, size,
- * maxKey and iteration order compared to the model, and earlier snapshots checked to be
- * unchanged. Replay a failure with {@code -Dkeel.test.seed=<seed>}; scale the run with
- * {@code -Dkeel.test.multiplier=<n>}.
+ * maxKey, height, structure and iteration order compared to the model, and earlier snapshots
+ * checked to be unchanged. Keys written are in {@code [0, Long.MAX_VALUE]}: the small range
+ * {@code [0, 300)} crosses the first byte boundary, the wide range clusters around the byte
+ * boundaries (255/256, 65535/65536, ..., {@code Long.MAX_VALUE}) and mixes in keys of random
+ * magnitude; reads, removes and cursors also probe negative keys. Replay a failure with
+ * {@code -Dkeel.test.seed=<seed>}; scale the run with {@code -Dkeel.test.multiplier=<n>}.
  */
-class LongBTreeProperties {
+class LongRadixTreeProperties {
 
     private static final int MULTIPLIER = Integer.getInteger("keel.test.multiplier", 1);
+    /** Keys at the byte boundaries of the trie, where the height and the slot indices change. */
     private static final long[] EXTREME_KEYS = {
-        Long.MIN_VALUE, Long.MIN_VALUE + 1, -1, 0, 1, Long.MAX_VALUE - 1, Long.MAX_VALUE};
+        0, 1, 255, 256, 257, 65_535, 65_536, (1L << 24) - 1, 1L << 24, (1L << 32) - 1, 1L << 32,
+        (1L << 56) - 1, 1L << 56, Long.MAX_VALUE - 1, Long.MAX_VALUE};
+    /** Keys that writes reject and reads treat as absent. */
+    private static final long[] NEGATIVE_KEYS = {Long.MIN_VALUE, Long.MIN_VALUE + 1, -256, -1};
+    private static final int SMALL_RANGE = 300;
 
     @Test
     void persistentOperationsOnSmallKeyRange() {
@@ -90,7 +98,7 @@ class LongBTreeProperties {
         }
     }
 
-    private record Snapshot(LongBTree tree, TreeMap<Long, byte[]> model) {
+    private record Snapshot(LongRadixTree tree, TreeMap<Long, byte[]> model) {
     }
 
     /** One seeded run: the current tree, its model, and snapshots taken along the way. */
@@ -99,7 +107,7 @@ class LongBTreeProperties {
         final boolean smallKeys;
         final List<Snapshot> snapshots = new ArrayList<>();
         TreeMap<Long, byte[]> model = new TreeMap<>();
-        LongBTree tree = LongBTree.empty();
+        LongRadixTree tree = LongRadixTree.empty();
         long step;
         String op = "start";
         long opKey;
@@ -136,13 +144,13 @@ class LongBTreeProperties {
 
         void ascendingBatches(int batches, int batchSize) {
             long span = 3L * batches * batchSize + 10;
-            long[] starts = {-span / 2, Long.MAX_VALUE - span, Long.MIN_VALUE,
-                random.nextLong(-(1L << 40), 1L << 40)};
+            long[] starts = {0, 65_536 - span / 2, (1L << 32) - span / 2, Long.MAX_VALUE - span,
+                random.nextLong(0, 1L << 40)};
             long next = starts[random.nextInt(starts.length)];
             for (int b = 0; b < batches; b++) {
-                LongBTree base = tree;
+                LongRadixTree base = tree;
                 TreeMap<Long, byte[]> baseModel = new TreeMap<>(model);
-                LongBTree.Editor editor = tree.edit();
+                LongRadixTree.Editor editor = tree.edit();
                 for (int i = 0; i < batchSize; i++) {
                     step++;
                     int r = random.nextInt(100);
@@ -169,7 +177,7 @@ class LongBTreeProperties {
             for (int i = 0; i < attempts; i++) {
                 loaded.put(nextKey(), newValue());
             }
-            LongBTree.Builder builder = LongBTree.builder();
+            LongRadixTree.Builder builder = LongRadixTree.builder();
             for (Map.Entry<Long, byte[]> e : loaded.entrySet()) {
                 builder.add(e.getKey(), e.getValue());
             }
@@ -188,10 +196,16 @@ class LongBTreeProperties {
             int r = random.nextInt(100);
             int puts = growing ? 60 : 20;
             int removes = growing ? 20 : 60;
-            LongBTree before = tree;
+            LongRadixTree before = tree;
             if (r < puts) {
                 long key = nextKey();
                 byte[] value = newValue();
+                if (random.nextInt(50) == 0) {
+                    long negative = NEGATIVE_KEYS[random.nextInt(NEGATIVE_KEYS.length)];
+                    describe("put negative", negative);
+                    assertThrows(IllegalArgumentException.class, () -> before.put(negative, value),
+                            this::where);
+                }
                 describe("put", key);
                 byte[] previous = model.put(key, value);
                 tree = tree.put(key, value);
@@ -208,11 +222,11 @@ class LongBTreeProperties {
                     assertSame(before, tree, () -> where() + " (absent key must return same tree)");
                 }
             } else if (r < 90) {
-                long key = random.nextBoolean() && !model.isEmpty() ? existingKey() : nextKey();
+                long key = random.nextBoolean() && !model.isEmpty() ? existingKey() : probeKey();
                 describe("get", key);
                 assertSame(model.get(key), tree.get(key), this::where);
             } else {
-                long from = nextKey();
+                long from = probeKey();
                 describe("cursor", from);
                 checkCursor(tree, model, from, random.nextInt(1, 80), "tree");
             }
@@ -222,18 +236,18 @@ class LongBTreeProperties {
 
         /** Runs one editor batch, sometimes interleaved with a second editor on the same base. */
         void batch(int length) {
-            LongBTree base = tree;
+            LongRadixTree base = tree;
             long baseSize = base.size();
             Map<Long, byte[]> baseValues = new HashMap<>();
-            LongBTree.Editor editor = tree.edit();
-            LongBTree.Editor side = random.nextInt(20) == 0 ? tree.edit() : null;
+            LongRadixTree.Editor editor = tree.edit();
+            LongRadixTree.Editor side = random.nextInt(20) == 0 ? tree.edit() : null;
             TreeMap<Long, byte[]> sideModel = side != null ? new TreeMap<>(model) : null;
             long sinceEditorCheck = 0;
             for (int i = 0; i < length; i++) {
                 step++;
                 updatePhase();
                 boolean onSide = side != null && random.nextInt(3) == 0;
-                LongBTree.Editor target = onSide ? side : editor;
+                LongRadixTree.Editor target = onSide ? side : editor;
                 TreeMap<Long, byte[]> targetModel = onSide ? sideModel : model;
                 int r = random.nextInt(100);
                 int puts = growing ? 60 : 20;
@@ -248,7 +262,7 @@ class LongBTreeProperties {
                     baseValues.computeIfAbsent(key, base::get);
                     editorRemove(target, targetModel, key);
                 } else {
-                    key = random.nextBoolean() && !model.isEmpty() ? existingKey() : nextKey();
+                    key = random.nextBoolean() && !model.isEmpty() ? existingKey() : probeKey();
                     describe("editor get", key);
                     assertSame(targetModel.get(key), target.get(key), this::where);
                 }
@@ -273,10 +287,10 @@ class LongBTreeProperties {
             }
             if (side != null) {
                 describe("second editor", 0);
-                LongBTree sideTree = side.build();
+                LongRadixTree sideTree = side.build();
                 fullCheck(sideTree, sideModel, "second editor's tree");
                 // Editing the side tree further must not disturb the main tree.
-                LongBTree.Editor again = sideTree.edit();
+                LongRadixTree.Editor again = sideTree.edit();
                 for (int i = 0; i < 50; i++) {
                     step++;
                     editorPut(again, sideModel, nextKey());
@@ -288,7 +302,7 @@ class LongBTreeProperties {
             afterStep();
         }
 
-        void editorPut(LongBTree.Editor editor, TreeMap<Long, byte[]> target, long key) {
+        void editorPut(LongRadixTree.Editor editor, TreeMap<Long, byte[]> target, long key) {
             byte[] value = newValue();
             describe("editor put", key);
             target.put(key, value);
@@ -296,7 +310,7 @@ class LongBTreeProperties {
             assertSame(value, editor.get(key), this::where);
         }
 
-        void editorRemove(LongBTree.Editor editor, TreeMap<Long, byte[]> target, long key) {
+        void editorRemove(LongRadixTree.Editor editor, TreeMap<Long, byte[]> target, long key) {
             describe("editor remove", key);
             boolean present = target.remove(key) != null;
             assertEquals(present, editor.remove(key), this::where);
@@ -334,7 +348,7 @@ class LongBTreeProperties {
 
         // ---- checks
 
-        void fullCheck(LongBTree t, NavigableMap<Long, byte[]> m, String what) {
+        void fullCheck(LongRadixTree t, NavigableMap<Long, byte[]> m, String what) {
             assertEquals(m.size(), t.size(), () -> where() + " size of " + what);
             assertEquals(m.isEmpty(), t.isEmpty(), () -> where() + " isEmpty of " + what);
             if (m.isEmpty()) {
@@ -342,10 +356,10 @@ class LongBTreeProperties {
             } else {
                 assertEquals(m.lastKey().longValue(), t.maxKey(), in("maxKey of " + what));
             }
-            if (m.size() <= 1) {
-                assertEquals(m.size(), t.height(), in("height (root collapse) of " + what));
-            }
-            LongBTree.Cursor cursor = t.cursor(Long.MIN_VALUE);
+            assertEquals(m.isEmpty() ? 0 : minimalHeight(m.lastKey()), t.height(),
+                    in("height (grown and collapsed to the largest key) of " + what));
+            t.verifyStructure();
+            LongRadixTree.Cursor cursor = t.cursor(Long.MIN_VALUE);
             for (Map.Entry<Long, byte[]> e : m.entrySet()) {
                 long key = e.getKey();
                 assertTrue(cursor.next(),
@@ -358,15 +372,15 @@ class LongBTreeProperties {
             assertFalse(cursor.next(), in("extra entries in iteration of " + what));
             assertFalse(cursor.next(), () -> where() + " exhausted cursor of " + what);
             for (int i = 0; i < 4; i++) {
-                long key = nextKey();
+                long key = probeKey();
                 assertSame(m.get(key), t.get(key), () -> where() + " get(" + key + ") of " + what);
             }
-            checkCursor(t, m, nextKey(), 20, what);
+            checkCursor(t, m, probeKey(), 20, what);
         }
 
-        void checkCursor(LongBTree t, NavigableMap<Long, byte[]> m, long from, int limit,
+        void checkCursor(LongRadixTree t, NavigableMap<Long, byte[]> m, long from, int limit,
                 String what) {
-            LongBTree.Cursor cursor = t.cursor(from);
+            LongRadixTree.Cursor cursor = t.cursor(from);
             Iterator<Map.Entry<Long, byte[]>> expected =
                     m.tailMap(from, true).entrySet().iterator();
             for (int i = 0; i < limit; i++) {
@@ -395,18 +409,35 @@ class LongBTreeProperties {
             }
         }
 
+        /** A key to write: in {@code [0, Long.MAX_VALUE]}. */
         long nextKey() {
             int r = random.nextInt(100);
             if (r < 3) {
                 return EXTREME_KEYS[random.nextInt(EXTREME_KEYS.length)];
             }
             if (smallKeys) {
-                return random.nextInt(-150, 150);
+                return random.nextInt(0, SMALL_RANGE);
             }
             if (r < 15 && !model.isEmpty()) {
-                return existingKey() + random.nextInt(-3, 4);
+                return nonNegative(existingKey() + random.nextInt(-3, 4));
             }
-            return random.nextLong();
+            if (r < 55) {
+                long boundary = EXTREME_KEYS[random.nextInt(EXTREME_KEYS.length)];
+                return nonNegative(boundary + random.nextInt(-300, 300));
+            }
+            return r < 85 ? anyMagnitude() : random.nextLong() >>> 1;
+        }
+
+        /** A key to read, remove or start a cursor at: sometimes negative. */
+        long probeKey() {
+            return random.nextInt(100) < 5
+                    ? NEGATIVE_KEYS[random.nextInt(NEGATIVE_KEYS.length)]
+                    : nextKey();
+        }
+
+        /** A non-negative key whose bit length is uniform in [0, 63). */
+        long anyMagnitude() {
+            return random.nextLong() >>> random.nextInt(1, 64);
         }
 
         long removeKey() {
@@ -415,15 +446,26 @@ class LongBTreeProperties {
 
         long removeKey(TreeMap<Long, byte[]> m) {
             if (m.isEmpty() || random.nextInt(10) < 3) {
-                return nextKey();
+                return probeKey();
             }
-            Long key = m.ceilingKey(smallKeys ? random.nextInt(-150, 150) : random.nextLong());
+            Long key = m.ceilingKey(smallKeys ? random.nextInt(0, SMALL_RANGE) : anyMagnitude());
             return key != null ? key : m.firstKey();
         }
 
         long existingKey() {
-            Long key = model.ceilingKey(smallKeys ? random.nextInt(-150, 150) : random.nextLong());
+            long probe = smallKeys ? random.nextInt(0, SMALL_RANGE) : anyMagnitude();
+            Long key = model.ceilingKey(probe);
             return key != null ? key : model.lastKey();
+        }
+
+        /** Maps an overflowed or negative key into {@code [0, Long.MAX_VALUE]}. */
+        static long nonNegative(long key) {
+            return key & Long.MAX_VALUE;
+        }
+
+        /** The fewest 8-bit levels that cover {@code maxKey}. */
+        static int minimalHeight(long maxKey) {
+            return maxKey == 0 ? 1 : (Long.SIZE - Long.numberOfLeadingZeros(maxKey) + 7) / 8;
         }
 
         byte[] newValue() {
