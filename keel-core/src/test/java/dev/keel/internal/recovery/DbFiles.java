@@ -6,48 +6,27 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-/** Test helpers over a database directory: crash images, content fingerprints, log frames. */
+/** Log-level test helpers (segments, frames, byte flips) on top of {@link dev.keel.testutil.DbFiles}. */
 final class DbFiles {
     private DbFiles() {
     }
 
-    /** Copies the directory's files (not subdirectories): what a crash would leave once all is synced. */
-    static Path copy(Path from, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(from)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+    /** A crash image of a (possibly still open) database directory; see {@link dev.keel.testutil.DbFiles#copy}. */
+    static Path copy(Path from, Path to) {
+        dev.keel.testutil.DbFiles.copy(from, to);
         return to;
     }
 
-    /** Relative path to SHA-256 of every file below {@code dir}, except the lock's holder text. */
-    static Map<String, String> fingerprint(Path dir) throws IOException {
-        Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.endsWith("keel.lock")).toList()) {
-                out.put(dir.relativize(f).toString(), sha256(Files.readAllBytes(f)));
-            }
-        }
+    /** Content fingerprint of every file below {@code dir}, except the lock's holder text (not data). */
+    static Map<String, String> fingerprint(Path dir) {
+        Map<String, String> out = new TreeMap<>(dev.keel.testutil.DbFiles.fingerprint(dir));
+        out.remove("keel.lock");
         return out;
-    }
-
-    private static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static List<Path> segments(Path dir) throws IOException {
