@@ -1,5 +1,6 @@
 package dev.keel;
 
+import dev.keel.fault.CrashHook;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.io.NioFileIO;
 import java.time.Duration;
@@ -28,6 +29,7 @@ public final class KeelOptions {
     private final int maxConflictRetries;
     private final List<EntityType> entityTypes;
     private final FileIO fileIO;
+    private final CrashHook crashHook;
 
     private KeelOptions(Builder b) {
         this.durability = b.durability;
@@ -39,6 +41,7 @@ public final class KeelOptions {
         this.maxConflictRetries = b.maxConflictRetries;
         this.entityTypes = List.copyOf(b.entityTypes.values());
         this.fileIO = b.fileIO;
+        this.crashHook = b.crashHook;
     }
 
     /** Options with every default. */
@@ -62,6 +65,7 @@ public final class KeelOptions {
         b.maxConflictRetries = maxConflictRetries;
         entityTypes.forEach(t -> b.entityTypes.put(t.name(), t));
         b.fileIO = fileIO;
+        b.crashHook = crashHook;
         return b;
     }
 
@@ -110,6 +114,11 @@ public final class KeelOptions {
         return fileIO;
     }
 
+    /** Told of every {@link dev.keel.fault.CrashPoint} the engine passes. Default {@link CrashHook#NONE}. */
+    public CrashHook crashHook() {
+        return crashHook;
+    }
+
     /** Builds {@link KeelOptions}; each setter validates its argument. Not thread-safe. */
     public static final class Builder {
         private Durability durability = Durability.SYNC;
@@ -121,6 +130,7 @@ public final class KeelOptions {
         private int maxConflictRetries = 10;
         private final Map<String, EntityType> entityTypes = new LinkedHashMap<>();
         private FileIO fileIO = NioFileIO.INSTANCE;
+        private CrashHook crashHook = CrashHook.NONE;
 
         private Builder() {
         }
@@ -208,6 +218,15 @@ public final class KeelOptions {
         /** Replaces the storage layer; for tests (see keel-testkit). */
         public Builder fileIO(FileIO value) {
             this.fileIO = Objects.requireNonNull(value, "fileIO");
+            return this;
+        }
+
+        /**
+         * Sets the hook told of every crash point; for tests only (see keel-testkit's
+         * {@code CrashInjector}). Default {@link CrashHook#NONE}.
+         */
+        public Builder crashHook(CrashHook value) {
+            this.crashHook = Objects.requireNonNull(value, "crashHook");
             return this;
         }
 

@@ -70,14 +70,18 @@ public final class DbFiles {
      * kill would leave: everything the process wrote to the operating system.
      */
     public static void copy(Path source, Path target) {
-        try (Stream<Path> s = Files.walk(source)) {
-            for (Path p : s.toList()) {
-                Path to = target.resolve(source.relativize(p).toString());
+        try {
+            Files.createDirectories(target);
+            List<Path> children;
+            try (Stream<Path> s = Files.list(source)) {
+                children = s.toList();
+            }
+            for (Path p : children) {
+                Path to = target.resolve(p.getFileName().toString());
                 try {
                     if (Files.isDirectory(p)) {
-                        Files.createDirectories(to);
+                        copy(p, to);
                     } else {
-                        Files.createDirectories(to.getParent());
                         Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
                     }
                 } catch (NoSuchFileException vanished) {

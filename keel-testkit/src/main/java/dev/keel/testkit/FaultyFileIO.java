@@ -59,6 +59,7 @@ public final class FaultyFileIO implements FileIO {
     private final Set<FaultyStorageFile> openFiles = new HashSet<>();
     private final Set<FaultyLock> locks = new HashSet<>();
     private boolean poweredOff;
+    private LastWrite lastWrite;
     private boolean dropDirtyDataOnFailedSync;
 
     /** A faulty layer over {@link NioFileIO#INSTANCE}. */
@@ -134,6 +135,27 @@ public final class FaultyFileIO implements FileIO {
         return poweredOff;
     }
 
+    /**
+     * A write that reached a file: {@code length} bytes at {@code position}.
+     *
+     * @param file absolute, normalized path of the file written
+     */
+    public record LastWrite(Path file, long position, int length) {
+    }
+
+    /**
+     * The most recent write that put bytes into a file since this layer was created or
+     * {@link #reset}, or null. A {@link CrashInjector} uses it to tear the write it interrupts.
+     */
+    public synchronized LastWrite lastWrite() {
+        return lastWrite;
+    }
+
+    /** Called by the files of this layer, under its monitor, after bytes reached a file. */
+    void recordWrite(Path file, long position, int length) {
+        lastWrite = new LastWrite(file, position, length);
+    }
+
     // ---- power loss ------------------------------------------------------------------------
 
     /** {@link #powerLoss(PowerLossOptions)} with {@link PowerLossOptions#defaults()}. */
@@ -185,6 +207,7 @@ public final class FaultyFileIO implements FileIO {
      */
     public synchronized void reset() {
         poweredOff = false;
+        lastWrite = null;
         faults.reset();
         directoryLog.clear();
         files.clear();

@@ -52,6 +52,7 @@ final class FaultyStorageFile implements StorageFile {
             if (granted > 0) {
                 file.beforeWrite(delegate, allowed, position);
                 delegate.write(allowed, position);
+                io.recordWrite(key, position, granted);
             }
             src.position(src.position() + granted);
             if (granted < requested) {

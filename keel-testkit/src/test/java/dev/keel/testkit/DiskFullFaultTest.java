@@ -80,6 +80,10 @@ class DiskFullFaultTest {
             }
             assertTrue(failures.stream().anyMatch(f -> chainContains(f, ENOSPC)), "the failing commit must say \""
                     + ENOSPC + "\": " + failures + "; " + where);
+            for (Throwable f : failures) {
+                assertTrue(f.getMessage().contains("usable space at " + dir + " is now " + io.usableSpace(dir) + " bytes"),
+                        "the error must name the usable space left and what to do: " + f.getMessage() + "; " + where);
+            }
             Throwable first = db.failure().orElse(null);
             assertNotNull(first, "db.failure(); " + where);
             assertTrue(chainContains(first, ENOSPC), "db.failure() must be the full disk: " + first + "; " + where);

@@ -49,7 +49,7 @@ final class WorkloadModel {
     static final class Writer {
         final long owner;
         final SplittableRandom random;
-        final Shape shape;
+        Shape shape;
         final List<List<Op>> attempted = new ArrayList<>();
         final List<Long> ackNanos = new ArrayList<>();
         private final List<Long> live = new ArrayList<>();

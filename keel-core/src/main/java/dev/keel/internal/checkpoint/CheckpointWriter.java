@@ -1,5 +1,7 @@
 package dev.keel.internal.checkpoint;
 
+import dev.keel.fault.CrashHook;
+import dev.keel.fault.CrashPoint;
 import dev.keel.internal.codec.ByteWriter;
 import dev.keel.internal.codec.Checksums;
 import dev.keel.internal.entity.SchemaCodec;
@@ -25,10 +27,12 @@ public final class CheckpointWriter {
 
     private final FileIO io;
     private final Path directory;
+    private final CrashHook crash;
 
-    public CheckpointWriter(FileIO io, Path directory) {
+    public CheckpointWriter(FileIO io, Path directory, CrashHook crash) {
         this.io = io;
         this.directory = directory;
+        this.crash = crash;
     }
 
     /** Writes and installs a checkpoint of {@code store}; returns its final path. */
@@ -39,9 +43,10 @@ public final class CheckpointWriter {
         StorageFile file = io.openForWrite(temp);
         try {
             file.truncate(0);
-            new Encoder(file).writeAll(store);
+            new Encoder(file, crash).writeAll(store);
             file.sync();
             file.close();
+            crash.reached(CrashPoint.CHECKPOINT_AFTER_TEMP_SYNC);
         } catch (IOException | RuntimeException e) {
             Closeables.closeQuietly(e, file);
             try {
@@ -52,6 +57,7 @@ public final class CheckpointWriter {
             throw e;
         }
         io.move(temp, target);
+        crash.reached(CrashPoint.CHECKPOINT_AFTER_RENAME);
         io.syncDirectory(directory);
         return target;
     }
@@ -59,13 +65,15 @@ public final class CheckpointWriter {
     /** Streams blocks into the file through a buffer. */
     private static final class Encoder {
         private final StorageFile file;
+        private final CrashHook crash;
         private final ByteWriter out = new ByteWriter(FLUSH_AT + CheckpointFormat.BLOCK_TARGET_SIZE * 2);
         private final ByteWriter block = new ByteWriter(CheckpointFormat.BLOCK_TARGET_SIZE * 2);
         private long filePos;
         private int blocks;
 
-        Encoder(StorageFile file) {
+        Encoder(StorageFile file, CrashHook crash) {
             this.file = file;
+            this.crash = crash;
         }
 
         void writeAll(dev.keel.internal.store.Store store) throws IOException {
@@ -144,6 +152,7 @@ public final class CheckpointWriter {
                 file.write(out.asByteBuffer(), filePos);
                 filePos += out.position();
                 out.reset();
+                crash.reached(CrashPoint.CHECKPOINT_MID_TEMP_WRITE);
             }
         }
     }

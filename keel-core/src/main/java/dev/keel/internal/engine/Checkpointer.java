@@ -1,6 +1,8 @@
 package dev.keel.internal.engine;
 
 import dev.keel.internal.checkpoint.CheckpointFormat;
+import dev.keel.fault.CrashHook;
+import dev.keel.fault.CrashPoint;
 import dev.keel.internal.checkpoint.CheckpointWriter;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.store.Store;
@@ -30,6 +32,7 @@ final class Checkpointer {
 
     private final Engine engine;
     private final FileIO io;
+    private final CrashHook crash;
     private final Path directory;
     private final WalWriter wal;
     private final long logSizeTrigger;
@@ -41,10 +44,11 @@ final class Checkpointer {
     private volatile long lastNanos = System.nanoTime();
     private volatile ScheduledExecutorService executor;
 
-    Checkpointer(Engine engine, FileIO io, Path directory, WalWriter wal, long logSizeTrigger, long intervalNanos,
+    Checkpointer(Engine engine, FileIO io, CrashHook crash, Path directory, WalWriter wal, long logSizeTrigger, long intervalNanos,
             long recoveredCheckpointLsn) {
         this.engine = engine;
         this.io = io;
+        this.crash = crash;
         this.directory = directory;
         this.wal = wal;
         this.logSizeTrigger = logSizeTrigger;
@@ -124,7 +128,8 @@ final class Checkpointer {
                 lastNanos = System.nanoTime();
                 return lastLsn;
             }
-            Path written = new CheckpointWriter(io, directory).write(snapshot);
+            Path written = new CheckpointWriter(io, directory, crash).write(snapshot);
+            crash.reached(CrashPoint.CHECKPOINT_BEFORE_RETIREMENT);
             deleteOlderCheckpoints(snapshot.lsn());
             int retired = wal.retireUpTo(snapshot.lsn());
             lastLsn = snapshot.lsn();
@@ -144,6 +149,7 @@ final class Checkpointer {
             if (other >= 0 && other < lsn) {
                 io.delete(f);
                 deleted = true;
+                crash.reached(CrashPoint.CHECKPOINT_MID_OLD_DELETE);
             }
         }
         if (deleted) {

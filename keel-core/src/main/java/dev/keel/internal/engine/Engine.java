@@ -13,6 +13,7 @@ import dev.keel.RecoveryReport;
 import dev.keel.Snapshot;
 import dev.keel.StorageException;
 import dev.keel.Transaction;
+import dev.keel.fault.CrashPoint;
 import dev.keel.internal.codec.ByteWriter;
 import dev.keel.internal.entity.EntityCodec;
 import dev.keel.internal.entity.Schema;
@@ -99,8 +100,9 @@ public final class Engine implements TxContext {
         } else {
             this.background = new Background(directory, options);
             this.wal = new WalWriter(options.fileIO(), directory, options.segmentSizeInBytes(),
-                    background.allocator(), recovered.lastLsn(), recovered.nextSegmentId(), recovered.retained());
-            this.checkpointer = new Checkpointer(this, options.fileIO(), directory, wal,
+                    background.allocator(), recovered.lastLsn(), recovered.nextSegmentId(), recovered.retained(),
+                    options.crashHook());
+            this.checkpointer = new Checkpointer(this, options.fileIO(), options.crashHook(), directory, wal,
                     options.checkpointLogSizeInBytes(), options.checkpointInterval().toNanos(),
                     recovered.report().checkpointLsn());
         }
@@ -142,7 +144,7 @@ public final class Engine implements TxContext {
                 io.createDirectories(directory);
             }
             lock = ProcessLock.acquire(io, directory, readOnly);
-            Recovery.Result recovered = Recovery.run(io, directory, options.recoveryMode());
+            Recovery.Result recovered = Recovery.run(io, directory, options.recoveryMode(), options.crashHook());
             return new Engine(directory, options, lock, recovered);
         } catch (IOException e) {
             closeLock(lock, e);
@@ -303,7 +305,8 @@ public final class Engine implements TxContext {
         Throwable f = failure.get();
         if (f != null) {
             throw new DatabaseFailedException("database " + directory + " failed earlier and accepts no writes until it"
-                    + " is reopened (reopening runs recovery; no acknowledged commit is lost): " + f.getMessage(), f);
+                    + " is reopened (reopening runs recovery; no acknowledged commit is lost): " + f.getMessage()
+                    + diskFullHint(f), f);
         }
     }
 
@@ -338,6 +341,7 @@ public final class Engine implements TxContext {
                     }
                 }
             }
+            options.crashHook().reached(CrashPoint.COMMIT_BEFORE_APPEND);
             lsn = wal.appendTransaction(records, System.currentTimeMillis());
             if (lsn != commitLsn) {
                 throw fail("commit", new IllegalStateException("log assigned LSN " + lsn + ", expected " + commitLsn));
@@ -360,7 +364,9 @@ public final class Engine implements TxContext {
         } catch (IOException | RuntimeException e) {
             throw fail("log " + (options.durability() == Durability.SYNC ? "sync" : "write"), e);
         }
+        options.crashHook().reached(CrashPoint.COMMIT_AFTER_SYNC);
         publishUpTo(options.durability() == Durability.SYNC ? wal.durableLsn() : wal.writtenLsn());
+        options.crashHook().reached(CrashPoint.COMMIT_AFTER_PUBLISH);
         checkpointer.afterCommit();
         return lsn;
     }
@@ -429,11 +435,33 @@ public final class Engine implements TxContext {
         Throwable first = failure.get();
         if (secondHand || first != root) {
             return new DatabaseFailedException("database " + directory + " failed (" + first + "); " + what
-                    + " refused, nothing was acknowledged", first);
+                    + " refused, nothing was acknowledged" + diskFullHint(first), first);
         }
         return new StorageException(what + " failed for database " + directory + ": " + cause + ". This operation"
                 + " was not acknowledged; the database refuses writes until it is reopened, and reopening"
-                + " recovers every acknowledged commit", cause);
+                + " recovers every acknowledged commit" + diskFullHint(cause), cause);
+    }
+
+    /**
+     * For a failure caused by a full disk (ENOSPC): what the volume has left and what to do; else
+     * the empty string. Reads still work; committed data is intact.
+     */
+    private String diskFullHint(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (t instanceof IOException && m != null && m.contains("No space left on device")) {
+                String usable;
+                try {
+                    usable = options.fileIO().usableSpace(directory) + " bytes";
+                } catch (IOException | RuntimeException e) {
+                    usable = "unknown (" + e.getMessage() + ")";
+                }
+                return ". The cause is a full disk (ENOSPC); usable space at " + directory + " is now " + usable
+                        + ". Committed data is intact and readable; free disk space, then reopen the database to"
+                        + " write again";
+            }
+        }
+        return "";
     }
 
     /** Waits for in-flight commits, checkpoints (unless failed or read-only), syncs and unlocks. */

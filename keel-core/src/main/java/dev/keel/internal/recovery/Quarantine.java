@@ -1,5 +1,7 @@
 package dev.keel.internal.recovery;
 
+import dev.keel.fault.CrashHook;
+import dev.keel.fault.CrashPoint;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.io.StorageFile;
 import java.io.IOException;
@@ -17,9 +19,11 @@ public final class Quarantine {
     private final FileIO io;
     private final Path directory;
     private final Path dbDirectory;
+    private final CrashHook crash;
 
-    public Quarantine(FileIO io, Path dbDirectory) {
+    public Quarantine(FileIO io, Path dbDirectory, CrashHook crash) {
         this.io = io;
+        this.crash = crash;
         this.dbDirectory = dbDirectory;
         this.directory = dbDirectory.resolve(DIRECTORY);
     }
@@ -36,9 +40,11 @@ public final class Quarantine {
         try (StorageFile f = io.openForWrite(target)) {
             f.truncate(0);
             f.write(ByteBuffer.wrap(data, offset, length), 0);
+            crash.reached(CrashPoint.RECOVERY_MID_QUARANTINE_WRITE);
             f.sync();
         }
         io.syncDirectory(directory);
+        crash.reached(CrashPoint.RECOVERY_AFTER_QUARANTINE);
         return target;
     }
 
@@ -53,6 +59,7 @@ public final class Quarantine {
         io.move(source, target);
         io.syncDirectory(directory);
         io.syncDirectory(dbDirectory);
+        crash.reached(CrashPoint.RECOVERY_AFTER_QUARANTINE);
         return target;
     }
 }

@@ -5,6 +5,8 @@ import dev.keel.RecoveryMode;
 import dev.keel.RecoveryReport;
 import dev.keel.RecoveryReport.Event;
 import dev.keel.RecoveryReport.EventKind;
+import dev.keel.fault.CrashHook;
+import dev.keel.fault.CrashPoint;
 import dev.keel.internal.checkpoint.CheckpointFormat;
 import dev.keel.internal.checkpoint.CheckpointReader;
 import dev.keel.internal.checkpoint.CheckpointWriter;
@@ -50,17 +52,19 @@ public final class Recovery {
     private final RecoveryMode mode;
     private final List<Event> events = new ArrayList<>();
     private final Quarantine quarantine;
+    private final CrashHook crash;
     private boolean salvaged;
 
-    private Recovery(FileIO io, Path dir, RecoveryMode mode) {
+    private Recovery(FileIO io, Path dir, RecoveryMode mode, CrashHook crash) {
         this.io = io;
         this.dir = dir;
         this.mode = mode;
-        this.quarantine = new Quarantine(io, dir);
+        this.crash = crash;
+        this.quarantine = new Quarantine(io, dir, crash);
     }
 
-    public static Result run(FileIO io, Path dir, RecoveryMode mode) throws IOException {
-        return new Recovery(io, dir, mode).run();
+    public static Result run(FileIO io, Path dir, RecoveryMode mode, CrashHook crash) throws IOException {
+        return new Recovery(io, dir, mode, crash).run();
     }
 
     private Result run() throws IOException {
@@ -71,14 +75,22 @@ public final class Recovery {
         List<LogSegment> log = readLog(files);
         LogReplay replay = new LogReplay(mode, base, events);
         replay.replay(log);
-        long lastLsn = Math.max(base.lsn(), mode == RecoveryMode.NORMAL ? replay.lastCommitLsn
+        for (LogReplay.Cut cut : replay.cuts) {
+            salvaged |= !isTailCut(cut);
+        }
+        salvaged |= events.stream().anyMatch(e -> e.kind() == EventKind.LOG_GAP || e.kind() == EventKind.CHECKPOINT_SKIPPED);
+        // A log that stays (NORMAL, or FORCE with only a tail to cut) continues after its last
+        // commit; the LSNs of cut records are reused. A salvaged log is replaced by a checkpoint,
+        // which must cover every LSN seen so the retired segments can never overlap new ones.
+        boolean logStays = mode == RecoveryMode.NORMAL || (mode == RecoveryMode.FORCE && !salvaged);
+        long lastLsn = Math.max(base.lsn(), logStays ? replay.lastCommitLsn
                 : Math.max(replay.prevLsn, replay.lastCommitLsn));
         Store store = replay.batch().apply(lastLsn);
         for (LogReplay.Cut cut : replay.cuts) {
-            salvaged |= cut.kind() != EventKind.TORN_TAIL_CUT && cut.kind() != EventKind.INCOMPLETE_TRANSACTION_DISCARDED;
-            repair(cut);
+            // A log that stays must lose its tail: left in place, the records of the next segment
+            // would make it look like corruption on the next open.
+            repair(cut, logStays);
         }
-        salvaged |= events.stream().anyMatch(e -> e.kind() == EventKind.LOG_GAP || e.kind() == EventKind.CHECKPOINT_SKIPPED);
         List<long[]> retained = new ArrayList<>();
         long nextSegmentId = 1;
         long bytesRead = 0;
@@ -87,9 +99,11 @@ public final class Recovery {
             bytesRead += seg.data().length;
         }
         if (mode == RecoveryMode.FORCE && salvaged) {
-            Path written = new CheckpointWriter(io, dir).write(store);
+            Path written = new CheckpointWriter(io, dir, crash).write(store);
+            crash.reached(CrashPoint.RECOVERY_FORCE_AFTER_CHECKPOINT);
             for (LogSegment seg : log) {
                 io.delete(seg.path());
+                crash.reached(CrashPoint.RECOVERY_MID_SEGMENT_DELETE);
             }
             io.syncDirectory(dir);
             LOG.warn("FORCE recovery of {} wrote checkpoint {} and retired {} damaged log segments", dir,
@@ -102,6 +116,9 @@ public final class Recovery {
                 bytesRead, replay.recordsReplayed, replay.transactionsReplayed, replay.transactionsRolledBack, lastLsn,
                 events);
         if (!report.clean()) {
+            if (mode != RecoveryMode.READ_ONLY) {
+                RecoveryReportFile.write(io, dir, report, crash);
+            }
             for (Event e : report.events()) {
                 LOG.warn("recovery of {}: {} in {} at offset {}: {}{}", dir, e.kind(), e.file().getFileName(), e.offset(),
                         e.detail(), e.quarantineFile() != null ? " (bytes kept in " + e.quarantineFile() + ")" : "");
@@ -123,6 +140,7 @@ public final class Recovery {
             }
             io.delete(f);
             removed = true;
+            crash.reached(CrashPoint.RECOVERY_MID_TEMP_REMOVAL);
             events.add(new Event(EventKind.TEMP_FILE_REMOVED, f, 0, 0, 0, null,
                     "leftover temporary file of an interrupted checkpoint or segment preparation; removed"));
         }
@@ -192,15 +210,20 @@ public final class Recovery {
         return log;
     }
 
-    private void repair(LogReplay.Cut cut) throws IOException {
+    private static boolean isTailCut(LogReplay.Cut cut) {
+        return cut.kind() == EventKind.TORN_TAIL_CUT || cut.kind() == EventKind.INCOMPLETE_TRANSACTION_DISCARDED;
+    }
+
+    private void repair(LogReplay.Cut cut, boolean truncate) throws IOException {
         Path file = cut.segment().path();
         Path kept = null;
         if (mode != RecoveryMode.READ_ONLY) {
             kept = quarantine.keep(file, cut.offset(), cut.segment().data(), cut.offset(), cut.length());
         }
-        if (mode == RecoveryMode.NORMAL) {
+        if (truncate) {
             try (StorageFile f = io.openForWrite(file)) {
                 f.truncate(cut.offset());
+                crash.reached(CrashPoint.RECOVERY_MID_TAIL_CUT);
                 f.sync();
             }
         }
@@ -216,6 +239,7 @@ public final class Recovery {
             } else {
                 io.delete(seg.path());
                 deleted = true;
+                crash.reached(CrashPoint.RECOVERY_MID_SEGMENT_DELETE);
             }
         }
         if (deleted) {

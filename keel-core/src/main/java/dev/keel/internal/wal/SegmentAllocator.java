@@ -1,5 +1,7 @@
 package dev.keel.internal.wal;
 
+import dev.keel.fault.CrashHook;
+import dev.keel.fault.CrashPoint;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.io.StorageFile;
 import dev.keel.internal.util.Closeables;
@@ -30,12 +32,14 @@ final class SegmentAllocator {
     private final Path directory;
     private final long segmentSize;
     private final ExecutorService executor;
+    private final CrashHook crash;
 
-    SegmentAllocator(FileIO io, Path directory, long segmentSize, ExecutorService executor) {
+    SegmentAllocator(FileIO io, Path directory, long segmentSize, ExecutorService executor, CrashHook crash) {
         this.io = io;
         this.directory = directory;
         this.segmentSize = segmentSize;
         this.executor = executor;
+        this.crash = crash;
     }
 
     /** Starts preparing segment {@code id} with {@code salt}; the future yields the open file. */
@@ -59,7 +63,8 @@ final class SegmentAllocator {
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof java.io.UncheckedIOException u) {
-                throw u.getCause();
+                throw new IOException("preparing the next log segment failed: " + u.getCause().getMessage(),
+                        u.getCause());
             }
             throw new IOException("preparing a log segment failed", c);
         }
@@ -79,15 +84,18 @@ final class SegmentAllocator {
                 int n = zeros.remaining();
                 file.write(zeros, at);
                 at += n;
+                crash.reached(CrashPoint.SEGMENT_PREPARE_MID_FILL);
                 file.sync();
             }
             file.sync();
             file.close();
+            crash.reached(CrashPoint.SEGMENT_PREPARE_BEFORE_RENAME);
         } catch (IOException | RuntimeException e) {
             Closeables.closeQuietly(e, file);
             throw e;
         }
         io.move(temp, target);
+        crash.reached(CrashPoint.SEGMENT_PREPARE_AFTER_RENAME);
         io.syncDirectory(directory);
         return io.openForWrite(target);
     }

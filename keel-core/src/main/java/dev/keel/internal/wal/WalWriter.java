@@ -1,5 +1,7 @@
 package dev.keel.internal.wal;
 
+import dev.keel.fault.CrashHook;
+import dev.keel.fault.CrashPoint;
 import dev.keel.internal.codec.ByteWriter;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.io.StorageFile;
@@ -87,6 +89,7 @@ public final class WalWriter implements Closeable {
     private final Path directory;
     private final long segmentSize;
     private final SegmentAllocator allocator;
+    private final CrashHook crash;
 
     // Guarded by this.
     private ByteWriter pending = new ByteWriter(64 * 1024);
@@ -124,11 +127,12 @@ public final class WalWriter implements Closeable {
      * @param retained segments already on disk, kept until a checkpoint covers them: {id, lastLsn}
      */
     public WalWriter(FileIO io, Path directory, long segmentSize, ExecutorService background, long lastLsn,
-            long firstSegmentId, List<long[]> retained) {
+            long firstSegmentId, List<long[]> retained, CrashHook crash) {
         this.io = io;
+        this.crash = crash;
         this.directory = directory;
         this.segmentSize = segmentSize;
-        this.allocator = new SegmentAllocator(io, directory, segmentSize, background);
+        this.allocator = new SegmentAllocator(io, directory, segmentSize, background, crash);
         for (long[] r : retained) {
             Segment s = new Segment(r[0], 0, directory.resolve(WalFormat.fileName(r[0])));
             s.lastLsn = r[1];
@@ -394,11 +398,14 @@ public final class WalWriter implements Closeable {
     }
 
     private void writeBatch(List<Chunk> batch, boolean sync) throws IOException {
+        boolean wrote = false;
         for (Chunk c : batch) {
             StorageFile f = c.segment.file();
             if (c.bytes.position() > 0) {
                 f.write(c.bytes.asByteBuffer(), c.position);
                 dirty.add(c.segment);
+                wrote = true;
+                crash.reached(CrashPoint.COMMIT_MID_RECORD);
             }
             if (c.seal) {
                 if (dirty.remove(c.segment)) {
@@ -406,10 +413,14 @@ public final class WalWriter implements Closeable {
                 }
                 f.close();
                 c.segment.closed = true;
+                crash.reached(CrashPoint.SEGMENT_ROTATED);
             } else {
                 c.bytes.reset();
                 spare = c.bytes;
             }
+        }
+        if (wrote) {
+            crash.reached(CrashPoint.COMMIT_AFTER_APPEND);
         }
         if (sync) {
             for (Iterator<Segment> it = dirty.iterator(); it.hasNext(); ) {
@@ -450,6 +461,7 @@ public final class WalWriter implements Closeable {
         }
         for (Segment s : doomed) {
             io.delete(s.path);
+            crash.reached(CrashPoint.SEGMENT_RETIRE_MID_DELETE);
         }
         if (!doomed.isEmpty()) {
             io.syncDirectory(directory);
@@ -472,6 +484,7 @@ public final class WalWriter implements Closeable {
         }
         for (Segment s : all) {
             io.delete(s.path);
+            crash.reached(CrashPoint.SEGMENT_RETIRE_MID_DELETE);
         }
         io.syncDirectory(directory);
         return true;

@@ -35,7 +35,7 @@ class CheckpointReaderTest {
             b.put(1, i * 3L, new byte[] {(byte) i, 1, 2});
         }
         b.reserveIds(1, entities * 3L + 10);
-        return new CheckpointWriter(NioFileIO.INSTANCE, dir).write(b.apply(77));
+        return new CheckpointWriter(NioFileIO.INSTANCE, dir, dev.keel.fault.CrashHook.NONE).write(b.apply(77));
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.keel.EntityType;
 import dev.keel.Field;
 import dev.keel.KeelDb;
 import dev.keel.KeelOptions;
+import dev.keel.RecoveryMode;
 import dev.keel.RecoveryReport;
 import dev.keel.RecoveryReport.EventKind;
 import dev.keel.internal.wal.SegmentScanner.Frame;
@@ -109,6 +110,29 @@ class TornTailTest {
         try (KeelDb db = KeelDb.open(dir, options())) {
             assertTrue(db.recoveryReport().clean(), where + ": the repair is durable: " + db.recoveryReport().events());
             assertEquals(COMMITTED * 3L + 1, db.snapshot().count("Item"), where);
+        }
+    }
+
+    /**
+     * Found while building the crash matrix: FORCE recovery quarantined a torn tail but left it in
+     * the segment, and the log went on in a new segment. After a crash the next NORMAL open saw
+     * damage followed by a later segment's records, i.e. corruption, and refused to open.
+     */
+    @Test
+    void forceRecoveryCutsATornTailSoACrashAfterMoreCommitsStillOpensInNormalMode() throws IOException {
+        Path dir = DbFiles.copy(image, tmp.resolve("force"));
+        DbFiles.flipByte(dir.resolve(segment.getFileName()), lastTxEnd - 1);
+        Path crashImage;
+        try (KeelDb db = KeelDb.open(dir, options().toBuilder().recoveryMode(RecoveryMode.FORCE).build())) {
+            List<EventKind> kinds = db.recoveryReport().events().stream().map(RecoveryReport.Event::kind).toList();
+            assertTrue(kinds.contains(EventKind.TORN_TAIL_CUT), "FORCE reports the torn tail: " + kinds);
+            assertTrue(kinds.stream().allMatch(k -> k == EventKind.TORN_TAIL_CUT
+                    || k == EventKind.INCOMPLETE_TRANSACTION_DISCARDED), "only tail repairs: " + kinds);
+            db.execute(t -> t.insert("Item", Map.of("name", "after", "tx", 99L)));
+            crashImage = DbFiles.copy(dir, tmp.resolve("force-crash"));
+        }
+        try (KeelDb db = KeelDb.open(crashImage, options())) {
+            assertEquals(COMMITTED * 3L + 1, db.snapshot().count("Item"));
         }
     }
 }
