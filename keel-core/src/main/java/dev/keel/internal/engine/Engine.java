@@ -79,6 +79,8 @@ public final class Engine implements TxContext {
     private final ByteWriter scratch = new ByteWriter(4096);
     private Store head;
     private volatile Store published;
+    /** Whether some caller got an exception carrying the failure (else close reports it). */
+    private volatile boolean failureDelivered;
 
     private Engine(Path directory, KeelOptions options, ProcessLock lock, Recovery.Result recovered) throws IOException {
         this.directory = directory;
@@ -101,7 +103,7 @@ public final class Engine implements TxContext {
             this.background = new Background(directory, options);
             this.wal = new WalWriter(options.fileIO(), directory, options.segmentSizeInBytes(),
                     background.allocator(), recovered.lastLsn(), recovered.nextSegmentId(), recovered.retained(),
-                    options.crashHook());
+                    options.crashHook(), this::segmentPreparationFailed);
             this.checkpointer = new Checkpointer(this, options.fileIO(), options.crashHook(), directory, wal,
                     options.checkpointLogSizeInBytes(), options.checkpointInterval().toNanos(),
                     recovered.report().checkpointLsn());
@@ -291,7 +293,12 @@ public final class Engine implements TxContext {
 
     public long checkpoint() {
         checkWritable();
-        return checkpointer.checkpoint();
+        try {
+            return checkpointer.checkpoint();
+        } catch (KeelException e) {
+            failureDelivered = true;
+            throw e;
+        }
     }
 
     @Override
@@ -304,6 +311,7 @@ public final class Engine implements TxContext {
         }
         Throwable f = failure.get();
         if (f != null) {
+            failureDelivered = true;
             throw new DatabaseFailedException("database " + directory + " failed earlier and accepts no writes until it"
                     + " is reopened (reopening runs recovery; no acknowledged commit is lost): " + f.getMessage()
                     + diskFullHint(f), f);
@@ -344,14 +352,14 @@ public final class Engine implements TxContext {
             options.crashHook().reached(CrashPoint.COMMIT_BEFORE_APPEND);
             lsn = wal.appendTransaction(records, System.currentTimeMillis());
             if (lsn != commitLsn) {
-                throw fail("commit", new IllegalStateException("log assigned LSN " + lsn + ", expected " + commitLsn));
+                throw failForCaller("commit", new IllegalStateException("log assigned LSN " + lsn + ", expected " + commitLsn));
             }
             head = batch.apply(lsn);
             synchronized (publishLock) {
                 unpublished.add(head);
             }
         } catch (IOException e) {
-            throw fail("log append", e);
+            throw failForCaller("log append", e);
         } finally {
             commitLock.unlock();
         }
@@ -362,7 +370,7 @@ public final class Engine implements TxContext {
                 wal.awaitWritten(lsn);
             }
         } catch (IOException | RuntimeException e) {
-            throw fail("log " + (options.durability() == Durability.SYNC ? "sync" : "write"), e);
+            throw failForCaller("log " + (options.durability() == Durability.SYNC ? "sync" : "write"), e);
         }
         options.crashHook().reached(CrashPoint.COMMIT_AFTER_SYNC);
         publishUpTo(options.durability() == Durability.SYNC ? wal.durableLsn() : wal.writtenLsn());
@@ -412,6 +420,13 @@ public final class Engine implements TxContext {
         }
     }
 
+    /** A background segment preparation failed: the log cannot go on past its current segment. */
+    private void segmentPreparationFailed(Throwable cause) {
+        if (!closed.get()) {
+            fail("log segment preparation", cause);
+        }
+    }
+
     /** After a full log sync: publishes every appended commit (all are durable now). */
     void publishSynced() {
         publishUpTo(wal.durableLsn());
@@ -440,6 +455,13 @@ public final class Engine implements TxContext {
         return new StorageException(what + " failed for database " + directory + ": " + cause + ". This operation"
                 + " was not acknowledged; the database refuses writes until it is reopened, and reopening"
                 + " recovers every acknowledged commit" + diskFullHint(cause), cause);
+    }
+
+    /** {@link #fail} from a caller's thread: the caller gets the exception, so it was reported. */
+    private KeelException failForCaller(String what, Throwable cause) {
+        KeelException e = fail(what, cause);
+        failureDelivered = true;
+        return e;
     }
 
     /**
@@ -484,7 +506,11 @@ public final class Engine implements TxContext {
                 }
                 try {
                     wal.close();
-                    if (error == null && checkpointLsn >= 0) {
+                    if (wal.preparationFailure() != null) {
+                        // A segment that could not be prepared while closing: no caller has seen it.
+                        fail("log segment preparation", wal.preparationFailure());
+                    }
+                    if (error == null && checkpointLsn >= 0 && failure.get() == null) {
                         wal.retireAllAfterClose(checkpointLsn);
                     }
                 } catch (IOException e) {
@@ -494,6 +520,15 @@ public final class Engine implements TxContext {
                 commitLock.unlock();
                 background.shutdownNow();
             }
+        }
+        Throwable failed = failure.get();
+        if (failed != null && !failureDelivered) {
+            // Only a background thread saw it (segment preparation, checkpoint, group sync): close
+            // is the last chance to tell the application (G5).
+            failureDelivered = true;
+            error = addTo(error, new StorageException("database " + directory + " failed in the background and no"
+                    + " operation had reported it yet: " + failed + diskFullHint(failed) + ". Acknowledged commits"
+                    + " are safe; reopening runs recovery", failed));
         }
         try {
             lock.close();

@@ -246,11 +246,22 @@ final class LogReplay {
             return;
         }
         try {
-            for (Frame op : pending) {
-                apply(op.record());
-            }
+            checkApplies(pending);
         } catch (MalformedDataException | IllegalArgumentException e) {
-            throw corruption(seg, f.offset(), "a committed transaction does not apply: " + e.getMessage());
+            if (mode == RecoveryMode.NORMAL) {
+                throw corruption(seg, f.offset(), "a committed transaction does not apply: " + e.getMessage());
+            }
+            int from = pending.isEmpty() ? f.offset() : pending.get(0).offset();
+            cuts.add(new Cut(seg, from, f.offset() + f.size() - from, EventKind.CORRUPT_RECORD_SKIPPED, lastCommitLsn,
+                    "committed transaction ending at LSN " + f.lsn() + " does not apply (" + e.getMessage()
+                            + "); skipped"));
+            transactionsRolledBack++;
+            pending.clear();
+            pendingSegment = null;
+            return;
+        }
+        for (Frame op : pending) {
+            apply(op.record());
         }
         recordsReplayed += pending.size() + 1;
         transactionsReplayed++;
@@ -272,6 +283,33 @@ final class LogReplay {
             batch.schema(schema);
         } else {
             throw new MalformedDataException("commit record inside a transaction");
+        }
+    }
+
+    /**
+     * Throws if some record of {@code records} would not apply (a type the schema in force does
+     * not have, a schema record that does not decode), before any of them touches the batch: a
+     * transaction is applied whole or not at all.
+     */
+    private void checkApplies(List<Frame> records) {
+        Schema in = schema;
+        for (Frame op : records) {
+            WalRecord r = op.record();
+            if (r instanceof WalRecord.SchemaChange sc) {
+                in = SchemaCodec.decode(new ByteReader(sc.schema()));
+            } else if (r instanceof WalRecord.Put p) {
+                requireType(in, p.typeId());
+            } else if (r instanceof WalRecord.Delete d) {
+                requireType(in, d.typeId());
+            } else {
+                throw new MalformedDataException("commit record inside a transaction");
+            }
+        }
+    }
+
+    private static void requireType(Schema in, int typeId) {
+        if (in.byId(typeId) == null) {
+            throw new MalformedDataException("record for entity type id " + typeId + ", which the schema does not have");
         }
     }
 

@@ -53,7 +53,12 @@ public final class Recovery {
     private final List<Event> events = new ArrayList<>();
     private final Quarantine quarantine;
     private final CrashHook crash;
+    /** Damaged whole files salvage skipped; FORCE moves them to quarantine once replay succeeded. */
+    private final List<Skipped> skipped = new ArrayList<>();
     private boolean salvaged;
+
+    private record Skipped(EventKind kind, Path file, long offset, long length, String detail) {
+    }
 
     private Recovery(FileIO io, Path dir, RecoveryMode mode, CrashHook crash) {
         this.io = io;
@@ -78,7 +83,7 @@ public final class Recovery {
         for (LogReplay.Cut cut : replay.cuts) {
             salvaged |= !isTailCut(cut);
         }
-        salvaged |= events.stream().anyMatch(e -> e.kind() == EventKind.LOG_GAP || e.kind() == EventKind.CHECKPOINT_SKIPPED);
+        salvaged |= events.stream().anyMatch(e -> e.kind() == EventKind.LOG_GAP);
         // A log that stays (NORMAL, or FORCE with only a tail to cut) continues after its last
         // commit; the LSNs of cut records are reused. A salvaged log is replaced by a checkpoint,
         // which must cover every LSN seen so the retired segments can never overlap new ones.
@@ -90,6 +95,12 @@ public final class Recovery {
             // A log that stays must lose its tail: left in place, the records of the next segment
             // would make it look like corruption on the next open.
             repair(cut, logStays);
+        }
+        // Only now, with replay done, may FORCE change the directory: a replay that throws must
+        // leave every file where it was.
+        for (Skipped k : skipped) {
+            Path kept = mode == RecoveryMode.FORCE ? quarantine.moveIn(k.file()) : null;
+            events.add(new Event(k.kind(), k.file(), k.offset(), 0, k.length(), kept, k.detail()));
         }
         List<long[]> retained = new ArrayList<>();
         long nextSegmentId = 1;
@@ -168,8 +179,8 @@ public final class Recovery {
                             + " RecoveryMode.READ_ONLY or FORCE to fall back to an older checkpoint and the log, or"
                             + " restore a backup", e);
                 }
-                Path kept = mode == RecoveryMode.FORCE ? quarantine.moveIn(c) : null;
-                events.add(new Event(EventKind.CHECKPOINT_SKIPPED, c, e.offset(), 0, 0, kept, e.getMessage()));
+                skipped.add(new Skipped(EventKind.CHECKPOINT_SKIPPED, c, e.offset(), 0, e.getMessage()));
+                salvaged = true;
             }
         }
         return null;
@@ -200,8 +211,7 @@ public final class Recovery {
                             + " and nothing was changed. Open it with RecoveryMode.READ_ONLY or FORCE to skip this"
                             + " segment, or restore a backup", e);
                 }
-                Path kept = mode == RecoveryMode.FORCE ? quarantine.moveIn(f) : null;
-                events.add(new Event(EventKind.CORRUPT_RECORD_SKIPPED, f, e.offset(), 0, data.length, kept,
+                skipped.add(new Skipped(EventKind.CORRUPT_RECORD_SKIPPED, f, e.offset(), data.length,
                         "whole segment skipped: " + e.getMessage()));
                 salvaged = true;
             }

@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * Appends transactions to the log and makes them durable with group commit.
@@ -90,6 +91,7 @@ public final class WalWriter implements Closeable {
     private final long segmentSize;
     private final SegmentAllocator allocator;
     private final CrashHook crash;
+    private final Consumer<Throwable> preparationFailed;
 
     // Guarded by this.
     private ByteWriter pending = new ByteWriter(64 * 1024);
@@ -120,16 +122,20 @@ public final class WalWriter implements Closeable {
     private volatile long writtenLsn;
     private volatile long durableLsn;
     private volatile Throwable failure;
+    private volatile Throwable preparationFailure;
 
     /**
      * Starts a writer that appends after {@code lastLsn} into a new segment {@code firstSegmentId}.
      *
      * @param retained segments already on disk, kept until a checkpoint covers them: {id, lastLsn}
+     * @param crash told of the crash points of appends, rotation and retirement
+     * @param preparationFailed told, on the preparing thread, when a segment could not be prepared
      */
     public WalWriter(FileIO io, Path directory, long segmentSize, ExecutorService background, long lastLsn,
-            long firstSegmentId, List<long[]> retained, CrashHook crash) {
+            long firstSegmentId, List<long[]> retained, CrashHook crash, Consumer<Throwable> preparationFailed) {
         this.io = io;
         this.crash = crash;
+        this.preparationFailed = preparationFailed;
         this.directory = directory;
         this.segmentSize = segmentSize;
         this.allocator = new SegmentAllocator(io, directory, segmentSize, background, crash);
@@ -151,6 +157,17 @@ public final class WalWriter implements Closeable {
     private Segment newSegment(long id) {
         Segment s = new Segment(id, SALTS.nextLong(), directory.resolve(WalFormat.fileName(id)));
         s.future = allocator.prepare(id, s.salt);
+        s.future.whenComplete((file, e) -> {
+            if (e != null) {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e;
+                Throwable io = cause instanceof java.io.UncheckedIOException u ? u.getCause() : cause;
+                if (preparationFailure == null) {
+                    preparationFailure = io;
+                }
+                preparationFailed.accept(io);
+            }
+        });
         live.add(s);
         return s;
     }
@@ -490,6 +507,14 @@ public final class WalWriter implements Closeable {
         return true;
     }
 
+    /**
+     * The first failed background preparation of a segment, used or not, or null. After
+     * {@link #close()} every preparation has finished, so this is final then.
+     */
+    public Throwable preparationFailure() {
+        return preparationFailure;
+    }
+
     /** Number of segment files this writer tracks (not yet retired). */
     public synchronized int liveSegments() {
         return live.size();
@@ -520,9 +545,14 @@ public final class WalWriter implements Closeable {
                             SegmentAllocator.await(s.future).close();
                         }
                     } catch (IOException e) {
-                        // A preparation that failed never held data; a failed close of a written
-                        // segment after its final sync loses nothing either, but is reported.
-                        if (first == null && s.file != null) {
+                        // A preparation that failed never held data (see preparationFailure()); a
+                        // failed close of a written segment after its final sync loses nothing
+                        // either, but is reported.
+                        if (s.file == null) {
+                            if (preparationFailure == null) {
+                                preparationFailure = e;
+                            }
+                        } else if (first == null) {
                             first = e;
                         }
                     }
