@@ -65,11 +65,28 @@ public final class DbFiles {
     }
 
     /**
-     * Copies the files of {@code source} (recursively) to {@code target}, skipping files that vanish
-     * during the copy. Used on the directory of a still-open database, the copy is what a process
-     * kill would leave: everything the process wrote to the operating system.
+     * Copies the files of {@code source} (recursively) to {@code target}. Used on the directory of
+     * a still-open database, the copy is what a process kill would leave: everything the process
+     * wrote to the operating system. A kill freezes the directory at one instant; a copy takes
+     * time, so it is repeated until no file appeared or vanished while it ran (a checkpoint
+     * installed and segments retired in the middle of a copy would give an image no crash can
+     * produce). Files only appended to meanwhile (the open log segment) are fine: any prefix of
+     * an append is a state a kill can leave.
      */
     public static void copy(Path source, Path target) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            List<Path> before = tree(source);
+            deleteTree(target);
+            boolean vanished = copyOnce(source, target);
+            if (!vanished && before.equals(tree(source))) {
+                return;
+            }
+        }
+        throw new IllegalStateException("the files of " + source + " kept changing during 100 copies");
+    }
+
+    private static boolean copyOnce(Path source, Path target) {
+        boolean vanished = false;
         try {
             Files.createDirectories(target);
             List<Path> children;
@@ -80,13 +97,48 @@ public final class DbFiles {
                 Path to = target.resolve(p.getFileName().toString());
                 try {
                     if (Files.isDirectory(p)) {
-                        copy(p, to);
+                        vanished |= copyOnce(p, to);
                     } else {
                         Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
                     }
-                } catch (NoSuchFileException vanished) {
-                    // Deleted or renamed while copying (a log segment retired, a temp file renamed).
+                } catch (NoSuchFileException gone) {
+                    vanished = true;
                 }
+            }
+        } catch (NoSuchFileException gone) {
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return vanished;
+    }
+
+    private static List<Path> tree(Path dir) {
+        List<Path> all = new java.util.ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) {
+                all.add(dir.relativize(p));
+                if (Files.isDirectory(p)) {
+                    for (Path c : tree(p)) {
+                        all.add(dir.relativize(p).resolve(c));
+                    }
+                }
+            }
+        } catch (NoSuchFileException gone) {
+            return all;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return all;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -49,13 +49,14 @@ import org.junit.jupiter.api.io.TempDir;
  * copy without a crash for reference, then recovered with a crash at the n-th time the point is
  * reached, then recovered again, and must end equal to the reference.
  *
- * <p>Case counts: {@code -Dkeel.crash.matrix.cases} per point (default 6 times
- * {@code keel.test.multiplier}; the {@code crash-long} profile raises it). Replay a failure with
+ * <p>Case counts: {@code -Dkeel.crash.matrix.cases} per point (default, or 0: 6 times
+ * {@code keel.test.multiplier}; the {@code crash-long} profile sets 10,000). Replay a failure with
  * its printed seed: {@code -Dkeel.test.seed=... -Dkeel.crash.matrix.point=NAME}. The coverage
  * table (crash point, cases run) is printed at the end.
  */
 class CrashPointMatrixTest {
-    static final int CASES = Integer.getInteger("keel.crash.matrix.cases", 6 * FaultTestSupport.MULTIPLIER);
+    static final int CASES = Integer.getInteger("keel.crash.matrix.cases", 0) > 0
+            ? Integer.getInteger("keel.crash.matrix.cases") : 6 * FaultTestSupport.MULTIPLIER;
     private static final String ONLY_POINT = System.getProperty("keel.crash.matrix.point");
     private static final int MAX_STEPS = 400;
     private static final Map<CrashPoint, AtomicLong> CRASHED = new EnumMap<>(CrashPoint.class);
@@ -75,25 +76,30 @@ class CrashPointMatrixTest {
     Stream<DynamicTest> everyCrashPoint() {
         return Stream.of(CrashPoint.values())
                 .filter(p -> ONLY_POINT == null || p.name().equals(ONLY_POINT))
-                .map(p -> DynamicTest.dynamicTest(p.name(), () -> FaultTestSupport.repeat("crash matrix " + p, CASES,
-                        base().resolve(p.name()), (seed, dir) -> {
+                .map(p -> DynamicTest.dynamicTest(p.name(), () -> {
+                    // On tmpfs when there is one: the layer's real fsyncs cost nothing there.
+                    Path base = MatrixSupport.scratchBase(tmp, "keel-crash-matrix-");
+                    try {
+                        FaultTestSupport.repeat("crash matrix " + p, CASES, base.resolve(p.name()), (seed, dir) -> {
                             if (p.stage() == CrashPoint.Stage.RECOVERY) {
                                 recoveryCase(p, seed, dir);
                             } else {
                                 workloadCase(p, seed, dir);
                             }
-                        })));
+                            // A failed case is kept by repeat() under target/failed-dbs/.
+                            MatrixSupport.deleteTree(dir);
+                            MatrixSupport.deleteTree(referenceDir(dir));
+                        });
+                    } finally {
+                        if (!base.equals(tmp)) {
+                            MatrixSupport.deleteTree(base);
+                        }
+                    }
+                }));
     }
 
-    /** Test directories on tmpfs when there is one: the layer's real fsyncs cost nothing there. */
-    private Path base() throws IOException {
-        Path shm = Path.of("/dev/shm");
-        if (Files.isDirectory(shm) && Files.isWritable(shm)) {
-            Path base = Files.createTempDirectory(shm, "keel-crash-matrix-");
-            base.toFile().deleteOnExit();
-            return base;
-        }
-        return tmp;
+    private static Path referenceDir(Path dir) {
+        return dir.resolveSibling(dir.getFileName() + "-reference");
     }
 
     @AfterAll
@@ -216,7 +222,7 @@ class CrashPointMatrixTest {
             return;
         }
         // Reference: the same recovery, uninterrupted, on a copy; it also counts the point.
-        Path refDir = dir.resolveSibling(dir.getFileName() + "-reference");
+        Path refDir = referenceDir(dir);
         copyTree(dir, refDir);
         FaultyFileIO refIo = new FaultyFileIO();
         CrashInjector counter = new CrashInjector(refIo);

@@ -130,11 +130,17 @@ public final class CheckpointReader {
             throw new MalformedDataException("ENTITIES block for type id " + typeId + " before its TYPE block");
         }
         int n = r.readVarInt();
+        if (n < 0) {
+            throw new MalformedDataException("ENTITIES block declares " + (n & 0xFFFFFFFFL) + " entities");
+        }
         long last = lastIds.getOrDefault(typeId, 0L);
         for (int i = 0; i < n; i++) {
             long id = r.readVarLong();
             if (id <= last) {
                 throw new MalformedDataException("entity ids not positive and ascending: " + id + " after " + last);
+            }
+            if (id == Long.MAX_VALUE) {
+                throw new MalformedDataException("entity id " + id + " leaves no next id to allocate");
             }
             b.add(id, r.readBytes(r.readLength()));
             last = id;

@@ -118,6 +118,21 @@ public final class WalFormat {
      * is plausible, fits inside {@code limit}, and the checksum verifies under {@code salt}; else -1.
      */
     public static int verifyFrame(byte[] data, int offset, int limit, long salt) {
+        int size = plausibleFrameSize(data, offset, limit);
+        if (size < 0) {
+            return -1;
+        }
+        int actual = Checksums.crc32c(salt, data, offset + 4, size - 4);
+        return frameChecksum(data, offset) == actual ? size : -1;
+    }
+
+    /**
+     * The total size of the frame at {@code offset} if its header fits inside {@code limit} and its
+     * length is plausible (not negative, at most {@link #MAX_PAYLOAD}, inside {@code limit}, not the
+     * all-zero end marker), else -1. Does not verify the checksum, which covers bytes
+     * {@code offset + 4 .. offset + size}.
+     */
+    public static int plausibleFrameSize(byte[] data, int offset, int limit) {
         if (limit - offset < FRAME_HEADER_SIZE) {
             return -1;
         }
@@ -125,12 +140,14 @@ public final class WalFormat {
         if (length < 0 || length > MAX_PAYLOAD || (long) length + FRAME_HEADER_SIZE > limit - offset) {
             return -1;
         }
-        int stored = ByteReader.getInt(data, offset);
-        if (stored == 0 && length == 0) {
+        if (length == 0 && frameChecksum(data, offset) == 0) {
             return -1;
         }
-        int actual = Checksums.crc32c(salt, data, offset + 4, FRAME_HEADER_SIZE - 4 + length);
-        return stored == actual ? FRAME_HEADER_SIZE + length : -1;
+        return FRAME_HEADER_SIZE + length;
+    }
+
+    public static int frameChecksum(byte[] data, int offset) {
+        return ByteReader.getInt(data, offset);
     }
 
     public static long frameLsn(byte[] data, int offset) {

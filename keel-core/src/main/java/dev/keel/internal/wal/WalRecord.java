@@ -76,6 +76,11 @@ public sealed interface WalRecord {
         }
     }
 
+    /** Whether {@code kind} is one {@link #decode} knows (a frame of any other kind is damage). */
+    static boolean isKnownKind(int kind) {
+        return kind >= PUT && kind <= SCHEMA;
+    }
+
     /** Decodes a payload; malformed bytes throw {@link MalformedDataException}. */
     static WalRecord decode(int kind, byte[] data, int offset, int length) {
         ByteReader r = new ByteReader(data, offset, length);
