@@ -1,5 +1,8 @@
 package dev.keel.crash;
 
+import static dev.keel.crash.ChildJvmSupport.sameValues;
+import static dev.keel.crash.ChildJvmSupport.show;
+
 import dev.keel.Durability;
 import dev.keel.Entity;
 import dev.keel.EntityType;
@@ -464,27 +467,7 @@ public final class DiskFullChild {
         out("FAIL " + text);
     }
 
-    private static boolean sameValues(Map<String, Object> expected, Map<String, Object> actual) {
-        if (!expected.keySet().equals(actual.keySet())) {
-            return false;
-        }
-        for (Map.Entry<String, Object> e : expected.entrySet()) {
-            Object x = e.getValue();
-            Object y = actual.get(e.getKey());
-            boolean same = x instanceof byte[] xb && y instanceof byte[] yb ? Arrays.equals(xb, yb) : x.equals(y);
-            if (!same) {
-                return false;
-            }
-        }
-        return true;
-    }
 
-    private static String show(Map<String, Object> values) {
-        StringBuilder sb = new StringBuilder("{");
-        values.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(k).append('=')
-                .append(v instanceof byte[] b ? "bytes[" + b.length + "]" : v));
-        return sb.append('}').toString();
-    }
 
     private static String abbreviate(List<Long> txs) {
         return txs.size() <= 30 ? txs.toString() : txs.subList(0, 30) + " ... (" + txs.size() + " in all)";

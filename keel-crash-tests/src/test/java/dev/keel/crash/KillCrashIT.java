@@ -1,5 +1,8 @@
 package dev.keel.crash;
 
+import static dev.keel.crash.ChildJvmSupport.privateClassPath;
+import static dev.keel.crash.ChildJvmSupport.sameValues;
+import static dev.keel.crash.ChildJvmSupport.show;
 import static dev.keel.crash.CrashWorkload.ITEM;
 import static dev.keel.crash.CrashWorkload.LEDGER;
 
@@ -9,7 +12,6 @@ import dev.keel.RecoveryMode;
 import dev.keel.RecoveryReport;
 import dev.keel.RecoveryReport.EventKind;
 import dev.keel.Snapshot;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -17,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -562,29 +563,6 @@ class KillCrashIT {
     // ---------------------------------------------------------------------------------------------
 
     /**
-     * This JVM's class path with every jar copied into {@code lib}: a {@code mvn install} of keel-core
-     * running meanwhile rewrites the jar in the local repository, and a child starting during that
-     * would load a mix of old and new classes (seen as NoClassDefFoundError). Directories (this
-     * module's test classes) are used as they are.
-     */
-    private static String privateClassPath(Path lib) throws IOException {
-        Files.createDirectories(lib);
-        List<String> entries = new ArrayList<>();
-        int n = 0;
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(entry);
-            if (Files.isRegularFile(p)) {
-                Path copy = lib.resolve((n++) + "-" + p.getFileName());
-                Files.copy(p, copy, StandardCopyOption.REPLACE_EXISTING);
-                entries.add(copy.toString());
-            } else {
-                entries.add(entry);
-            }
-        }
-        return String.join(File.pathSeparator, entries);
-    }
-
-    /**
      * Loads every class of the keel-core jar now. The verifying opens run in this JVM and load classes
      * lazily (the torn-tail repair classes only when a kill first tears a write), and a concurrent
      * {@code mvn install} rewriting that jar turns such a late load into a NoClassDefFoundError.
@@ -649,27 +627,7 @@ class KillCrashIT {
         return all;
     }
 
-    private static boolean sameValues(Map<String, Object> a, Map<String, Object> b) {
-        if (!a.keySet().equals(b.keySet())) {
-            return false;
-        }
-        for (Map.Entry<String, Object> e : a.entrySet()) {
-            Object x = e.getValue();
-            Object y = b.get(e.getKey());
-            boolean same = x instanceof byte[] xb && y instanceof byte[] yb ? Arrays.equals(xb, yb) : x.equals(y);
-            if (!same) {
-                return false;
-            }
-        }
-        return true;
-    }
 
-    private static String show(Map<String, Object> values) {
-        StringBuilder sb = new StringBuilder("{");
-        values.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(k).append('=')
-                .append(v instanceof byte[] b ? "bytes[" + b.length + "]#" + Arrays.hashCode(b) : v));
-        return sb.append('}').toString();
-    }
 
     private static String ackedNote(long version, long maxAckLsn) {
         return version <= maxAckLsn ? " -- an ACKNOWLEDGED write is lost" : "";

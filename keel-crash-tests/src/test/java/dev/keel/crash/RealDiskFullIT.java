@@ -1,9 +1,9 @@
 package dev.keel.crash;
 
+import static dev.keel.crash.ChildJvmSupport.privateClassPath;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -218,28 +218,6 @@ class RealDiskFullIT {
         DiskFullChild.deleteTree(work);
         Assumptions.abort(reason);
         throw new AssertionError("unreachable");
-    }
-
-    /**
-     * This JVM's class path with every jar copied into {@code lib}, so a concurrent {@code mvn install}
-     * rewriting a jar in the local repository cannot hand the child a mix of old and new classes
-     * (as in {@link KillCrashIT}).
-     */
-    private static String privateClassPath(Path lib) throws IOException {
-        Files.createDirectories(lib);
-        List<String> entries = new ArrayList<>();
-        int n = 0;
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(entry);
-            if (Files.isRegularFile(p)) {
-                Path copy = lib.resolve((n++) + "-" + p.getFileName());
-                Files.copy(p, copy, StandardCopyOption.REPLACE_EXISTING);
-                entries.add(copy.toString());
-            } else {
-                entries.add(entry);
-            }
-        }
-        return String.join(File.pathSeparator, entries);
     }
 
     /** Reads whole lines into {@code lines} and echoes them as they come (a hang shows how far it got). */
