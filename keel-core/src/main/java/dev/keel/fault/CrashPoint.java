@@ -20,9 +20,16 @@ public enum CrashPoint {
      * leaves a partial record at the end of the log.
      */
     COMMIT_MID_RECORD(Stage.COMMIT),
-    /** Every record of the batch is written to the file, none is synced yet. */
+    /**
+     * Every record of the batch is written to the file and not yet synced (except the part that
+     * filled a segment: a full segment is synced when it is sealed).
+     */
     COMMIT_AFTER_APPEND(Stage.COMMIT),
-    /** The commit's records are synced (durable) but it is not yet visible nor acknowledged. */
+    /**
+     * The commit's records are synced in SYNC mode (only written in GROUP and ASYNC mode); this
+     * committer has not yet published it nor returned (another committer's publish may already
+     * have made it visible).
+     */
     COMMIT_AFTER_SYNC(Stage.COMMIT),
     /** The commit is visible to readers but not yet acknowledged to the caller. */
     COMMIT_AFTER_PUBLISH(Stage.COMMIT),
@@ -59,7 +66,10 @@ public enum CrashPoint {
     RECOVERY_MID_TEMP_REMOVAL(Stage.RECOVERY),
     /** A quarantine file holds cut bytes, not yet synced. */
     RECOVERY_MID_QUARANTINE_WRITE(Stage.RECOVERY),
-    /** The quarantine file is synced and its directory too; the damaged source is unchanged. */
+    /**
+     * Damaged bytes are durably in quarantine: a copy synced with its directory (the source is
+     * unchanged), or a whole damaged file moved there (both directories synced).
+     */
     RECOVERY_AFTER_QUARANTINE(Stage.RECOVERY),
     /** A torn tail was truncated off its segment, the truncation not yet synced. */
     RECOVERY_MID_TAIL_CUT(Stage.RECOVERY),

@@ -48,7 +48,10 @@ final class Background {
         if (syncer != null) {
             long window = options.groupCommitWindow().toNanos();
             syncer.scheduleAtFixedRate(() -> {
-                if (engine.failure() != null || wal.writtenLsn() <= wal.durableLsn()) {
+                // The log's own health decides, not the engine's: a database FAILED by something
+                // else (a checkpoint, a segment preparation) still owes its acknowledged commits
+                // the sync within the window.
+                if (wal.failure() != null || wal.writtenLsn() <= wal.durableLsn()) {
                     return;
                 }
                 try {

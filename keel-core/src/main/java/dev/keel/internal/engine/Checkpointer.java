@@ -91,7 +91,7 @@ final class Checkpointer {
             return;
         }
         try {
-            checkpoint();
+            checkpoint(false);
         } catch (dev.keel.DatabaseClosedException e) {
             LOG.trace("checkpoint skipped: closing", e);
         } catch (RuntimeException e) {
@@ -99,10 +99,13 @@ final class Checkpointer {
         }
     }
 
-    /** Runs a checkpoint now; returns its LSN. Failures move the database to FAILED. */
-    long checkpoint() {
+    /**
+     * Runs a checkpoint now; returns its LSN. Failures move the database to FAILED.
+     * {@code byCaller}: for the application (true) or the background trigger (false).
+     */
+    long checkpoint(boolean byCaller) {
         synchronized (running) {
-            engine.checkWritable();
+            engine.checkWritable(byCaller);
             return checkpointLocked();
         }
     }

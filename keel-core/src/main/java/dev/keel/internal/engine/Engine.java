@@ -294,7 +294,7 @@ public final class Engine implements TxContext {
     public long checkpoint() {
         checkWritable();
         try {
-            return checkpointer.checkpoint();
+            return checkpointer.checkpoint(true);
         } catch (KeelException e) {
             failureDelivered = true;
             throw e;
@@ -303,6 +303,14 @@ public final class Engine implements TxContext {
 
     @Override
     public void checkWritable() {
+        checkWritable(true);
+    }
+
+    /**
+     * Throws unless writes are possible. {@code byCaller}: the exception reaches application code
+     * (so a failure it carries counts as reported); false for the background checkpointer.
+     */
+    void checkWritable(boolean byCaller) {
         if (closed.get()) {
             throw new DatabaseClosedException("database " + directory + " is closed");
         }
@@ -311,7 +319,9 @@ public final class Engine implements TxContext {
         }
         Throwable f = failure.get();
         if (f != null) {
-            failureDelivered = true;
+            if (byCaller) {
+                failureDelivered = true;
+            }
             throw new DatabaseFailedException("database " + directory + " failed earlier and accepts no writes until it"
                     + " is reopened (reopening runs recovery; no acknowledged commit is lost): " + f.getMessage()
                     + diskFullHint(f), f);
@@ -486,11 +496,26 @@ public final class Engine implements TxContext {
         return "";
     }
 
-    /** Waits for in-flight commits, checkpoints (unless failed or read-only), syncs and unlocks. */
+    /**
+     * Waits for in-flight commits, checkpoints (unless failed or read-only), syncs and unlocks.
+     * The caller's interrupt status is set aside while closing and restored after: file channels
+     * close themselves on an interrupted thread, which would turn a clean close into a failure.
+     */
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        boolean interrupted = Thread.interrupted();
+        try {
+            closeAll();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeAll() {
         Throwable error = null;
         if (wal != null) {
             commitLock.lock();

@@ -51,6 +51,9 @@ final class LogReplay {
     private LogSegment pendingSegment;
     long prevLsn;
     long lastCommitLsn;
+    /** Where the last applied commit ends (segment and offset); null if none was applied. */
+    private LogSegment lastCommitSegment;
+    private int lastCommitEnd;
     long recordsReplayed;
     long transactionsReplayed;
     long transactionsRolledBack;
@@ -266,6 +269,8 @@ final class LogReplay {
         recordsReplayed += pending.size() + 1;
         transactionsReplayed++;
         lastCommitLsn = f.lsn();
+        lastCommitSegment = seg;
+        lastCommitEnd = f.offset() + f.size();
         pending.clear();
         pendingSegment = null;
     }
@@ -287,6 +292,19 @@ final class LogReplay {
     }
 
     /**
+     * True if no applied transaction lies after the start of {@code cut}: cutting the log there
+     * (truncating) loses nothing recovery kept. A discarded transaction in the middle of the log
+     * (salvage only) is not such a cut.
+     */
+    boolean afterLastCommit(Cut cut) {
+        if (lastCommitSegment == null) {
+            return true;
+        }
+        return cut.segment().id() > lastCommitSegment.id()
+                || (cut.segment() == lastCommitSegment && cut.offset() >= lastCommitEnd);
+    }
+
+    /**
      * Throws if some record of {@code records} would not apply (a type the schema in force does
      * not have, a schema record that does not decode), before any of them touches the batch: a
      * transaction is applied whole or not at all.
@@ -299,11 +317,20 @@ final class LogReplay {
                 in = SchemaCodec.decode(new ByteReader(sc.schema()));
             } else if (r instanceof WalRecord.Put p) {
                 requireType(in, p.typeId());
+                requireId(p.id());
             } else if (r instanceof WalRecord.Delete d) {
                 requireType(in, d.typeId());
+                requireId(d.id());
             } else {
                 throw new MalformedDataException("commit record inside a transaction");
             }
+        }
+    }
+
+    /** Ids are assigned from 1 up and must leave a next id. */
+    private static void requireId(long id) {
+        if (id < 1 || id == Long.MAX_VALUE) {
+            throw new MalformedDataException("entity id " + id + " out of range [1, " + (Long.MAX_VALUE - 1) + "]");
         }
     }
 

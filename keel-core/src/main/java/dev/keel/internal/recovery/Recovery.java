@@ -81,7 +81,7 @@ public final class Recovery {
         LogReplay replay = new LogReplay(mode, base, events);
         replay.replay(log);
         for (LogReplay.Cut cut : replay.cuts) {
-            salvaged |= !isTailCut(cut);
+            salvaged |= !isTailCut(cut) || !replay.afterLastCommit(cut);
         }
         salvaged |= events.stream().anyMatch(e -> e.kind() == EventKind.LOG_GAP);
         // A log that stays (NORMAL, or FORCE with only a tail to cut) continues after its last

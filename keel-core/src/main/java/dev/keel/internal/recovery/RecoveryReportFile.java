@@ -14,11 +14,14 @@ import java.time.Instant;
 /**
  * Writes the report of a recovery that changed something to {@code recovery.json} beside the data,
  * so an operator can see what was repaired after the fact. A previous report is kept: it is
- * renamed to {@code recovery-<n>.json} (n = 1, 2, ...) first, never overwritten.
+ * copied to {@code recovery-<n>.json} (n = 1, 2, ...) before the new one replaces it by a rename.
  *
  * <p>Installed like every other file: temporary file, sync, rename, directory sync. A crash in
  * between leaves either the old report or the new one; a leftover {@code .tmp} is removed by the
- * next recovery. The report is informational: recovery's decisions never read it back.
+ * next recovery. The report is informational: recovery's decisions never read it back. It is
+ * written after the repairs it describes, so a crash between a repair and the report loses the
+ * report (not the repair: the cut bytes are in quarantine/, and the next open finds nothing to
+ * repair).
  *
  * <p>Format (JSON, UTF-8): {@code {"format": 1, "time": ISO-8601, "mode", "checkpointLsn",
  * "checkpointFile", "segmentsRead", "bytesRead", "recordsReplayed", "transactionsReplayed",
@@ -43,16 +46,37 @@ final class RecoveryReportFile {
             f.sync();
         }
         if (io.exists(target)) {
-            int n = 1;
-            while (io.exists(dir.resolve("recovery-" + n + ".json"))) {
-                n++;
-            }
-            io.move(target, dir.resolve("recovery-" + n + ".json"));
+            keepPrevious(io, dir, target);
         }
-        io.move(temp, target);
+        io.move(temp, target); // replaces the previous report atomically: one of the two is always there
         crash.reached(CrashPoint.RECOVERY_AFTER_REPORT_RENAME);
         io.syncDirectory(dir);
         return target;
+    }
+
+    /** Copies the current report to {@code recovery-<n>.json} (n = first free), installed like any file. */
+    private static void keepPrevious(FileIO io, Path dir, Path current) throws IOException {
+        int n = 1;
+        while (io.exists(dir.resolve("recovery-" + n + ".json"))) {
+            n++;
+        }
+        byte[] old;
+        try (StorageFile f = io.openForRead(current)) {
+            long size = f.size();
+            if (size > 64L * 1024 * 1024) {
+                return; // not a report KeelDB wrote; leave it to be replaced rather than copy it
+            }
+            old = new byte[(int) size];
+            f.readFully(ByteBuffer.wrap(old), 0);
+        }
+        Path kept = dir.resolve("recovery-" + n + ".json");
+        Path temp = dir.resolve("recovery-" + n + ".json.tmp");
+        try (StorageFile f = io.openForWrite(temp)) {
+            f.truncate(0);
+            f.write(ByteBuffer.wrap(old), 0);
+            f.sync();
+        }
+        io.move(temp, kept);
     }
 
     static String toJson(RecoveryReport r, Instant time) {

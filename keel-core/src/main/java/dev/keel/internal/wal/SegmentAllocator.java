@@ -53,6 +53,29 @@ final class SegmentAllocator {
         }, executor);
     }
 
+    /**
+     * Waits for a prepared segment without giving up on an interrupt (the interrupt is kept for
+     * the caller): closing must not leave a preparation running, nor count an interrupt as its
+     * failure.
+     */
+    static StorageFile awaitUninterruptibly(CompletableFuture<StorageFile> future) throws IOException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return await(future);
+                } catch (java.io.InterruptedIOException e) {
+                    interrupted = true;
+                    Thread.interrupted();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Waits for a prepared segment, unwrapping the I/O failure. */
     static StorageFile await(CompletableFuture<StorageFile> future) throws IOException {
         try {

@@ -542,7 +542,7 @@ public final class WalWriter implements Closeable {
                         if (s.file != null) {
                             s.file.close();
                         } else if (s.future != null) {
-                            SegmentAllocator.await(s.future).close();
+                            SegmentAllocator.awaitUninterruptibly(s.future).close();
                         }
                     } catch (IOException e) {
                         // A preparation that failed never held data (see preparationFailure()); a

@@ -16,9 +16,13 @@ import dev.keel.RecoveryMode;
 import dev.keel.RecoveryReport;
 import dev.keel.RecoveryReport.EventKind;
 import dev.keel.internal.checkpoint.CheckpointFormat;
+import dev.keel.internal.codec.Checksums;
 import dev.keel.internal.wal.SegmentScanner.Frame;
+import dev.keel.internal.wal.WalFormat;
 import dev.keel.internal.wal.WalRecord;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -225,5 +229,50 @@ class CorruptionTest {
         CorruptionException e = assertThrows(CorruptionException.class, () -> KeelDb.open(uncovered,
                 options(RecoveryMode.NORMAL)));
         assertTrue(e.getMessage().contains("missing"), e.getMessage());
+    }
+
+    /**
+     * Found in review: a committed transaction whose COMMIT record count does not match its
+     * records (checksums intact) is discarded by FORCE in the middle of the log. FORCE took that
+     * for a tail and truncated the segment there, dropping the valid transactions after it from
+     * disk while serving them from memory; a crash before the next checkpoint lost them.
+     */
+    @Test
+    void forceDoesNotTruncateTheLogAtATransactionDiscardedInTheMiddle() throws IOException {
+        Path dir = image("mismatch", 1);
+        Path segment = DbFiles.segmentsWithFrames(dir).get(0);
+        byte[] data = Files.readAllBytes(segment);
+        long salt = WalFormat.readHeader(data, data.length, segment,
+                WalFormat.parseId(segment.getFileName().toString())).salt();
+        int commits = 0;
+        Frame target = null;
+        for (Frame f : DbFiles.frames(segment)) {
+            if (f.record() instanceof WalRecord.Commit && ++commits == DAMAGED_TX + 1) { // +1: the schema transaction
+                target = f;
+                break;
+            }
+        }
+        assertTrue(target != null, "commit of transaction " + DAMAGED_TX);
+        int payload = target.offset() + WalFormat.FRAME_HEADER_SIZE;
+        assertEquals(1, data[payload], "a one-record transaction's commit starts with record count 1");
+        data[payload] = 2; // now claims two records; the checksum is made valid again
+        int len = WalFormat.framePayloadLength(data, target.offset());
+        int crc = Checksums.crc32c(salt, data, target.offset() + 4,
+                WalFormat.FRAME_HEADER_SIZE - 4 + len);
+        ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putInt(target.offset(), crc);
+        Files.write(segment, data);
+
+        Path crashImage;
+        try (KeelDb db = KeelDb.open(dir, options(RecoveryMode.FORCE))) {
+            assertEquals(TRANSACTIONS - 1, txs(db).size(), "FORCE skips only the inconsistent transaction");
+            assertEquals(List.of(EventKind.INCOMPLETE_TRANSACTION_DISCARDED), db.recoveryReport().events().stream()
+                    .map(RecoveryReport.Event::kind).toList(), "only the inconsistent transaction is reported");
+            crashImage = DbFiles.copy(dir, tmp.resolve("mismatch-crash"));
+        }
+        try (KeelDb db = KeelDb.open(crashImage, options(RecoveryMode.NORMAL))) {
+            Set<Long> seen = txs(db);
+            assertEquals(TRANSACTIONS - 1, seen.size(), "what FORCE recovered is on disk, not only in memory: " + seen);
+            assertFalse(seen.contains((long) DAMAGED_TX));
+        }
     }
 }
