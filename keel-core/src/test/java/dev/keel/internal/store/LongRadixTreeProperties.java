@@ -144,7 +144,7 @@ class LongRadixTreeProperties {
 
         void ascendingBatches(int batches, int batchSize) {
             long span = 3L * batches * batchSize + 10;
-            long[] starts = {0, 65_536 - span / 2, (1L << 32) - span / 2, Long.MAX_VALUE - span,
+            long[] starts = {0, Math.max(0, 65_536 - span / 2), (1L << 32) - span / 2, Long.MAX_VALUE - span,
                 random.nextLong(0, 1L << 40)};
             long next = starts[random.nextInt(starts.length)];
             for (int b = 0; b < batches; b++) {
