@@ -1,16 +1,22 @@
 package dev.keel.crash;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
-/** What the child-JVM tests share: the child's class path and comparing entity values. */
+/** What the child-JVM tests share: the child's class path, its output, directories, entity values. */
 final class ChildJvmSupport {
     private ChildJvmSupport() {
     }
@@ -60,5 +66,62 @@ final class ChildJvmSupport {
         values.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(k).append('=')
                 .append(v instanceof byte[] b ? "bytes[" + b.length + "]#" + Arrays.hashCode(b) : v));
         return sb.append('}').toString();
+    }
+
+    /**
+     * Reads {@code in} to its end, handing each complete line (UTF-8, without the newline) to
+     * {@code onLine} as it arrives, so a hanging child shows how far it got. Returns the unfinished
+     * last line ("" if none); a read error becomes a {@code FAIL ...} line.
+     */
+    static String forEachLine(InputStream in, Consumer<String> onLine) {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        try (in) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] != '\n') {
+                        line.write(buf[i]);
+                        continue;
+                    }
+                    String s = line.toString(StandardCharsets.UTF_8);
+                    line.reset();
+                    onLine.accept(s);
+                }
+            }
+        } catch (IOException e) {
+            onLine.accept("FAIL parent could not read the child's stdout: " + e);
+        }
+        return line.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Copies a directory tree, replacing {@code to}; a missing {@code from} gives an empty copy. */
+    static void copyTree(Path from, Path to) throws IOException {
+        deleteTree(to);
+        Files.createDirectories(to);
+        if (!Files.exists(from)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path dest = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(p, dest);
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 }

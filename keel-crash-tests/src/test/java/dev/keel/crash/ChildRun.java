@@ -1,6 +1,5 @@
 package dev.keel.crash;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,30 +25,14 @@ final class ChildRun {
     String note = "";
 
     void readStdout(InputStream in) {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        try (in) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] != '\n') {
-                        line.write(buf[i]);
-                        continue;
-                    }
-                    String s = line.toString(StandardCharsets.UTF_8);
-                    line.reset();
-                    lines.add(s);
-                    if (s.equals("OPENING")) {
-                        opening.countDown();
-                    } else if (s.startsWith("READY")) {
-                        ready.countDown();
-                    }
-                }
+        fragment = ChildJvmSupport.forEachLine(in, s -> {
+            lines.add(s);
+            if (s.equals("OPENING")) {
+                opening.countDown();
+            } else if (s.startsWith("READY")) {
+                ready.countDown();
             }
-        } catch (IOException e) {
-            lines.add("FAIL parent could not read the child's stdout: " + e);
-        }
-        fragment = line.toString(StandardCharsets.UTF_8);
+        });
     }
 
     void readStderr(InputStream in) {

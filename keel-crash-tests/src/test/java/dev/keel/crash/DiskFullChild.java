@@ -1,5 +1,6 @@
 package dev.keel.crash;
 
+import static dev.keel.crash.ChildJvmSupport.copyTree;
 import static dev.keel.crash.ChildJvmSupport.sameValues;
 import static dev.keel.crash.ChildJvmSupport.show;
 
@@ -26,7 +27,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -533,29 +533,5 @@ public final class DiskFullChild {
         t.start();
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        deleteTree(to);
-        Files.createDirectories(to);
-        try (Stream<Path> all = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path dest = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(p, dest);
-                }
-            }
-        }
-    }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package dev.keel.crash;
 
+import static dev.keel.crash.ChildJvmSupport.copyTree;
+import static dev.keel.crash.ChildJvmSupport.deleteTree;
 import static dev.keel.crash.ChildJvmSupport.privateClassPath;
 import static dev.keel.crash.ChildJvmSupport.sameValues;
 import static dev.keel.crash.ChildJvmSupport.show;
@@ -23,7 +25,6 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -647,35 +648,7 @@ class KillCrashIT {
         return w.toString();
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        deleteTree(to);
-        Files.createDirectories(to);
-        if (!Files.exists(from)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path dest = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(p, dest);
-                }
-            }
-        }
-    }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            List<Path> paths = all.sorted(Comparator.reverseOrder()).toList();
-            for (Path p : paths) {
-                Files.delete(p);
-            }
-        }
-    }
 
     // ---------------------------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 package dev.keel.crash;
 
+import static dev.keel.crash.ChildJvmSupport.deleteTree;
+import static dev.keel.crash.ChildJvmSupport.forEachLine;
 import static dev.keel.crash.ChildJvmSupport.privateClassPath;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -60,7 +61,7 @@ class RealDiskFullIT {
         System.out.println("RealDiskFullIT seed=" + seed + " (replay with -Dkeel.test.seed=" + seed + ")");
         Path target = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("target");
         Path work = target.resolve("real-disk-full").resolve(Long.toString(seed));
-        DiskFullChild.deleteTree(work);
+        deleteTree(work);
         Path mount = work.resolve("mnt");
         Files.createDirectories(mount);
 
@@ -80,7 +81,16 @@ class RealDiskFullIT {
         p.getOutputStream().close();
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         StringBuffer stderr = new StringBuffer();
-        Thread outReader = new Thread(() -> readLines(p.getInputStream(), lines), "disk-full-child-stdout");
+        Thread outReader = new Thread(() -> {
+            String rest = forEachLine(p.getInputStream(), line -> {
+                lines.add(line);
+                System.out.println("  child> " + line);
+            });
+            if (!rest.isEmpty()) {
+                lines.add(rest);
+                System.out.println("  child> " + rest);
+            }
+        }, "disk-full-child-stdout");
         Thread errReader = new Thread(() -> readAll(p.getErrorStream(), stderr), "disk-full-child-stderr");
         outReader.start();
         errReader.start();
@@ -141,13 +151,13 @@ class RealDiskFullIT {
                         : "no result for writes after space was freed"));
 
         if (problems.isEmpty()) {
-            DiskFullChild.deleteTree(work);
+            deleteTree(work);
             return;
         }
         Path keep = target.resolve("failed-dbs").resolve("RealDiskFullIT-" + seed);
         String kept;
         try {
-            DiskFullChild.deleteTree(keep);
+            deleteTree(keep);
             Files.createDirectories(keep);
             for (String d : List.of("after-disk-full", "final")) {
                 if (Files.isDirectory(work.resolve(d))) {
@@ -156,7 +166,7 @@ class RealDiskFullIT {
             }
             Files.write(keep.resolve("child-stdout.txt"), out, StandardCharsets.UTF_8);
             Files.writeString(keep.resolve("child-stderr.txt"), err, StandardCharsets.UTF_8);
-            DiskFullChild.deleteTree(work);
+            deleteTree(work);
             kept = "kept in " + keep + " (after-disk-full/: as the failed database was closed, before recovery;"
                     + " final/: at the end; child-stdout.txt, child-stderr.txt)";
         } catch (IOException | UncheckedIOException e) {
@@ -215,37 +225,9 @@ class RealDiskFullIT {
                 + " mount. Needs util-linux `unshare`. The full-disk behaviour is still covered by the simulated"
                 + " DiskFullFaultTest in keel-testkit.";
         System.out.println(reason);
-        DiskFullChild.deleteTree(work);
+        deleteTree(work);
         Assumptions.abort(reason);
         throw new AssertionError("unreachable");
-    }
-
-    /** Reads whole lines into {@code lines} and echoes them as they come (a hang shows how far it got). */
-    private static void readLines(InputStream in, List<String> lines) {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        try (in) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] != '\n') {
-                        line.write(buf[i]);
-                        continue;
-                    }
-                    String s = line.toString(StandardCharsets.UTF_8);
-                    line.reset();
-                    lines.add(s);
-                    System.out.println("  child> " + s);
-                }
-            }
-        } catch (IOException e) {
-            lines.add("FAIL parent could not read the child's stdout: " + e);
-        }
-        if (line.size() > 0) {
-            String s = line.toString(StandardCharsets.UTF_8);
-            lines.add(s);
-            System.out.println("  child> " + s);
-        }
     }
 
     private static void readAll(InputStream in, StringBuffer into) {
