@@ -22,6 +22,18 @@ public interface Transaction extends Snapshot, AutoCloseable {
      */
     long insert(String type, Map<String, ?> values);
 
+    /**
+     * Inserts an entity under an id chosen by the caller, for imports and copies that must keep ids
+     * (references point at them). Ids the database assigns later are above every id inserted this
+     * way. If another transaction inserts the same id and commits first, this one fails with a
+     * {@link ConflictException} at commit.
+     *
+     * @throws IllegalArgumentException {@code id} is not between 1 and {@code Long.MAX_VALUE - 1}
+     * @throws ConstraintViolationException an entity with this id exists, or a value is invalid (as
+     *         for {@link #insert(String, Map)})
+     */
+    long insert(String type, long id, Map<String, ?> values);
+
     /** Inserts a record of a declared record type and returns its new id. */
     long insert(Record record);
 

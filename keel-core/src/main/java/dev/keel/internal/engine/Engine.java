@@ -334,6 +334,11 @@ public final class Engine implements TxContext {
     }
 
     @Override
+    public void reserveId(int typeId, long id) {
+        nextIds.computeIfAbsent(typeId, k -> new AtomicLong(1)).accumulateAndGet(id + 1, Math::max);
+    }
+
+    @Override
     public long commit(TransactionImpl tx) {
         long lsn;
         commitLock.lock();
@@ -392,10 +397,16 @@ public final class Engine implements TxContext {
     private void validate(TransactionImpl tx) {
         for (NavigableMap<Long, TransactionImpl.Write> byId : tx.writes().values()) {
             for (TransactionImpl.Write w : byId.values()) {
+                byte[] now = head.get(w.type().typeId(), w.id());
                 if (w.fresh()) {
+                    if (now != null) {
+                        // Only possible when another transaction inserted this id explicitly.
+                        throw new ConflictException(w.type().name() + "#" + w.id() + " was inserted with an explicit id"
+                                + " by a transaction that committed after this one began; nothing was written, retry"
+                                + " the transaction", head.lsn());
+                    }
                     continue;
                 }
-                byte[] now = head.get(w.type().typeId(), w.id());
                 long version = now == null ? 0 : EntityCodec.version(now);
                 if (version != w.seenVersion()) {
                     throw new ConflictException(w.type().name() + "#" + w.id() + " was " + (now == null ? "deleted"

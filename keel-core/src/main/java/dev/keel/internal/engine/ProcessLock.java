@@ -24,8 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * a second open in the same JVM (and closing any descriptor of the file would drop them), opens in
  * this JVM are also registered in a static map and refused before the file is touched.
  */
-final class ProcessLock implements Closeable {
-    static final String FILE_NAME = "keel.lock";
+public final class ProcessLock implements Closeable {
+    public static final String FILE_NAME = "keel.lock";
     private static final Map<Path, String> OPEN_IN_THIS_JVM = new ConcurrentHashMap<>();
 
     private final Path key;
@@ -37,7 +37,7 @@ final class ProcessLock implements Closeable {
     }
 
     /** Takes the lock: exclusive for writers, shared for read-only opens. */
-    static ProcessLock acquire(FileIO io, Path directory, boolean readOnly) throws IOException {
+    public static ProcessLock acquire(FileIO io, Path directory, boolean readOnly) throws IOException {
         Path key = directory.toAbsolutePath().normalize();
         String me = describeThisProcess(readOnly);
         String other = OPEN_IN_THIS_JVM.putIfAbsent(key, me);
@@ -68,6 +68,35 @@ final class ProcessLock implements Closeable {
         }
     }
 
+    /**
+     * Who holds the directory for writing, without taking or keeping any lock: the holder's
+     * description when another process or another open instance in this JVM holds it, else empty.
+     * Only a snapshot: the answer may change right after.
+     */
+    public static java.util.Optional<String> probe(FileIO io, Path directory) throws IOException {
+        Path key = directory.toAbsolutePath().normalize();
+        // Registered while probing, so no instance in this JVM opens meanwhile: closing our probe
+        // descriptor would drop its fcntl lock.
+        String here = OPEN_IN_THIS_JVM.putIfAbsent(key, "a lock probe in this JVM");
+        if (here != null) {
+            return java.util.Optional.of(here + " (another open KeelDb in this JVM)");
+        }
+        try {
+            Path file = directory.resolve(FILE_NAME);
+            if (!io.exists(file)) {
+                return java.util.Optional.empty();
+            }
+            LockHandle h = io.tryLock(file, true);
+            if (h == null) {
+                return java.util.Optional.of(readHolder(io, file));
+            }
+            h.close();
+            return java.util.Optional.empty();
+        } finally {
+            OPEN_IN_THIS_JVM.remove(key);
+        }
+    }
+
     private static String readHolder(FileIO io, Path file) {
         try (StorageFile f = io.openForRead(file)) {
             ByteBuffer b = ByteBuffer.allocate((int) Math.min(512, f.size()));
@@ -91,6 +120,7 @@ final class ProcessLock implements Closeable {
                 + ManagementFactory.getRuntimeMXBean().getName();
     }
 
+    /** Releases the lock. */
     @Override
     public void close() throws IOException {
         try {

@@ -150,6 +150,25 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
     }
 
     @Override
+    public long insert(String type, long id, Map<String, ?> values) {
+        checkActive();
+        Objects.requireNonNull(values, "values");
+        if (id < 1 || id == Long.MAX_VALUE) {
+            throw new IllegalArgumentException("entity id " + id + " is out of range; ids are 1 to " + (Long.MAX_VALUE - 1));
+        }
+        context.checkWritable();
+        StoredType t = type(type);
+        if (current(t, id) != null) {
+            throw new ConstraintViolationException(type, "id", "an entity " + type + "#" + id + " already exists;"
+                    + " use update to change it or insert without an id to get a new one");
+        }
+        byte[] encoded = EntityCodec.encode(t, 0, values, true, scratch);
+        context.reserveId(t.typeId(), id);
+        put(t, id, encoded);
+        return id;
+    }
+
+    @Override
     public long insert(Record record) {
         Objects.requireNonNull(record, "record");
         return insert(mapped(record).entityType().name(), toValues(record));

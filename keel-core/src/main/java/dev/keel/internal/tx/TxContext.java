@@ -6,6 +6,9 @@ public interface TxContext {
     /** A new, never-used id for an entity of the type. */
     long allocateId(int typeId);
 
+    /** Makes sure {@link #allocateId} never returns {@code id} or anything below it for the type. */
+    void reserveId(int typeId, long id);
+
     /** Validates, logs and publishes the transaction; returns its commit LSN. */
     long commit(TransactionImpl tx);
 
