@@ -101,6 +101,21 @@ public final class KeelDb implements AutoCloseable {
         return engine.checkpoint();
     }
 
+    /**
+     * Writes a consistent online backup of the latest acknowledged commit into {@code destination}
+     * (created; it must not exist or be empty), then reads it back in full and checks it. Writes go
+     * on while it runs. The backup is a directory that {@link #open} opens as a database; copy it
+     * to restore (or use {@code keel restore}).
+     *
+     * @throws IllegalArgumentException {@code destination} exists and is not an empty directory
+     * @throws StorageException writing or verifying the backup failed (nothing in this database is
+     *         affected; a partial backup directory is removed)
+     */
+    public BackupResult backup(Path destination) {
+        Objects.requireNonNull(destination, "destination");
+        return engine.backup(destination);
+    }
+
     /** What recovery found and did when this instance opened. */
     public RecoveryReport recoveryReport() {
         return engine.recoveryReport();

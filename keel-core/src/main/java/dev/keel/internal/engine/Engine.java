@@ -301,6 +301,24 @@ public final class Engine implements TxContext {
         }
     }
 
+    /** Writes and verifies a backup of the latest published commit; see {@link dev.keel.KeelDb#backup}. */
+    public dev.keel.BackupResult backup(Path destination) {
+        Store version = snapshotStore();
+        try {
+            return BackupWriter.write(options.fileIO(), version, destination);
+        } catch (IOException e) {
+            throw new StorageException("backup of " + directory + " to " + destination + " failed: " + e
+                    + ". The database itself is not affected; the partial backup was removed", e);
+        }
+    }
+
+    private Store snapshotStore() {
+        if (closed.get()) {
+            throw new DatabaseClosedException("database " + directory + " is closed");
+        }
+        return published;
+    }
+
     @Override
     public void checkWritable() {
         checkWritable(true);
