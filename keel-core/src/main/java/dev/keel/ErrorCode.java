@@ -26,7 +26,9 @@ public enum ErrorCode {
     /** The entity to update does not exist. */
     NOT_FOUND(402),
     /** The declared schema does not match the schema stored in the database. */
-    SCHEMA_MISMATCH(500);
+    SCHEMA_MISMATCH(500),
+    /** Opening took longer than a phase's time budget allowed. */
+    BOOT_BUDGET_EXCEEDED(600);
 
     private final int id;
 

@@ -20,6 +20,11 @@ import java.util.function.Function;
  * state: every later write throws {@link DatabaseFailedException} carrying the first failure, reads
  * of already-acknowledged data still work, and reopening runs recovery.
  *
+ * <p><b>Opening.</b> {@link #open} runs the boot phases ({@link BootPhase}) on the calling thread,
+ * within the time budgets of {@link KeelOptions#bootBudgets()}, telling
+ * {@link KeelOptions#bootListener()} its progress; {@link KeelBoot#start} runs them on a background
+ * thread so progress and health can be polled while opening (for startup probes).
+ *
  * <p><b>Thread-safety.</b> All methods are thread-safe. Transactions are confined to the thread
  * using them; snapshots may be shared. Readers never block writers; writers run concurrently and
  * are serialized only for the short commit step.
@@ -45,6 +50,11 @@ public final class KeelDb implements AutoCloseable {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(options, "options");
         return new KeelDb(Engine.open(directory, options));
+    }
+
+    /** Wraps an engine that finished opening; for {@link KeelBoot}. */
+    static KeelDb of(Engine engine) {
+        return new KeelDb(engine);
     }
 
     /** Opens with {@link KeelOptions#defaults()}. */
@@ -119,6 +129,24 @@ public final class KeelDb implements AutoCloseable {
     /** What recovery found and did when this instance opened. */
     public RecoveryReport recoveryReport() {
         return engine.recoveryReport();
+    }
+
+    /**
+     * The health of the database now: overall status, probe answers and each component (see
+     * {@link Health}). Cheap enough to call from a probe every second.
+     */
+    public Health health() {
+        return engine.health();
+    }
+
+    /** The current phase: {@link BootPhase#READY} while open, FAILED after a storage failure, CLOSED. */
+    public BootPhase phase() {
+        return engine.boot().phase();
+    }
+
+    /** What opening cost and did: phase durations, records replayed, bytes read, repairs. */
+    public BootMetrics bootMetrics() {
+        return engine.bootMetrics();
     }
 
     /** The entity types stored in the database, in the order they were first stored. */

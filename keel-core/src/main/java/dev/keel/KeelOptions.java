@@ -3,7 +3,9 @@ package dev.keel;
 import dev.keel.fault.CrashHook;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.io.NioFileIO;
+import dev.keel.internal.util.MonotonicClock;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +32,11 @@ public final class KeelOptions {
     private final List<EntityType> entityTypes;
     private final FileIO fileIO;
     private final CrashHook crashHook;
+    private final BootBudgets bootBudgets;
+    private final BootListener bootListener;
+    private final InstantSource clock;
+    private final long memoryBudgetInBytes;
+    private final long lowDiskSpaceInBytes;
 
     private KeelOptions(Builder b) {
         this.durability = b.durability;
@@ -42,6 +49,11 @@ public final class KeelOptions {
         this.entityTypes = List.copyOf(b.entityTypes.values());
         this.fileIO = b.fileIO;
         this.crashHook = b.crashHook;
+        this.bootBudgets = b.bootBudgets;
+        this.bootListener = b.bootListener;
+        this.clock = b.clock;
+        this.memoryBudgetInBytes = b.memoryBudgetInBytes;
+        this.lowDiskSpaceInBytes = b.lowDiskSpaceInBytes;
     }
 
     /** Options with every default. */
@@ -66,6 +78,11 @@ public final class KeelOptions {
         entityTypes.forEach(t -> b.entityTypes.put(t.name(), t));
         b.fileIO = fileIO;
         b.crashHook = crashHook;
+        b.bootBudgets = bootBudgets;
+        b.bootListener = bootListener;
+        b.clock = clock;
+        b.memoryBudgetInBytes = memoryBudgetInBytes;
+        b.lowDiskSpaceInBytes = lowDiskSpaceInBytes;
         return b;
     }
 
@@ -119,6 +136,40 @@ public final class KeelOptions {
         return crashHook;
     }
 
+    /** Time budgets of the phases of opening. Default {@link BootBudgets#defaults()}. */
+    public BootBudgets bootBudgets() {
+        return bootBudgets;
+    }
+
+    /** Told of the progress of opening. Default {@link BootListener#NONE}. */
+    public BootListener bootListener() {
+        return bootListener;
+    }
+
+    /**
+     * The clock durations are measured with (boot budgets, uptime, checkpoint age). Default: a
+     * monotonic clock that never jumps when the system time is set.
+     */
+    public InstantSource clock() {
+        return clock;
+    }
+
+    /**
+     * Heap the database may use before {@link KeelDb#health()} reports memory as degraded. Default
+     * 0, meaning 85% of the JVM's maximum heap.
+     */
+    public long memoryBudgetInBytes() {
+        return memoryBudgetInBytes;
+    }
+
+    /**
+     * Free disk space below which {@link KeelDb#health()} reports the log as degraded (writes still
+     * work; they fail only when the disk is actually full). Default 0, meaning four log segments.
+     */
+    public long lowDiskSpaceInBytes() {
+        return lowDiskSpaceInBytes;
+    }
+
     /** Builds {@link KeelOptions}; each setter validates its argument. Not thread-safe. */
     public static final class Builder {
         private Durability durability = Durability.SYNC;
@@ -131,8 +182,50 @@ public final class KeelOptions {
         private final Map<String, EntityType> entityTypes = new LinkedHashMap<>();
         private FileIO fileIO = NioFileIO.INSTANCE;
         private CrashHook crashHook = CrashHook.NONE;
+        private BootBudgets bootBudgets = BootBudgets.defaults();
+        private BootListener bootListener = BootListener.NONE;
+        private InstantSource clock = MonotonicClock.INSTANCE;
+        private long memoryBudgetInBytes;
+        private long lowDiskSpaceInBytes;
 
         private Builder() {
+        }
+
+        /** See {@link KeelOptions#bootBudgets()}. */
+        public Builder bootBudgets(BootBudgets value) {
+            this.bootBudgets = Objects.requireNonNull(value, "bootBudgets");
+            return this;
+        }
+
+        /** See {@link KeelOptions#bootListener()}. */
+        public Builder bootListener(BootListener value) {
+            this.bootListener = Objects.requireNonNull(value, "bootListener");
+            return this;
+        }
+
+        /** See {@link KeelOptions#clock()}; for tests. */
+        public Builder clock(InstantSource value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /** At least 1 MiB, or 0 for the default. See {@link KeelOptions#memoryBudgetInBytes()}. */
+        public Builder memoryBudgetInBytes(long value) {
+            if (value != 0 && value < (1 << 20)) {
+                throw new IllegalArgumentException("memoryBudgetInBytes must be 0 (default) or at least 1 MiB, was "
+                        + value);
+            }
+            this.memoryBudgetInBytes = value;
+            return this;
+        }
+
+        /** Not negative; 0 for the default. See {@link KeelOptions#lowDiskSpaceInBytes()}. */
+        public Builder lowDiskSpaceInBytes(long value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("lowDiskSpaceInBytes must not be negative, was " + value);
+            }
+            this.lowDiskSpaceInBytes = value;
+            return this;
         }
 
         public Builder durability(Durability value) {

@@ -27,25 +27,57 @@ public record RecoveryReport(RecoveryMode mode, long checkpointLsn, Path checkpo
         events = List.copyOf(events);
     }
 
-    /** True when recovery found nothing to repair or report. */
+    /** True when recovery found nothing to repair or report (informational events aside). */
     public boolean clean() {
-        return events.isEmpty();
+        return events.stream().allMatch(e -> e.kind().informational());
     }
 
-    /** Kinds of recovery findings. */
+    /** Number of events of {@code kind}. */
+    public long count(EventKind kind) {
+        return events.stream().filter(e -> e.kind() == kind).count();
+    }
+
+    /** Kinds (categories) of recovery findings. */
     public enum EventKind {
         /** A partial or checksum-failed record at the end of the log, nothing valid after it: cut. */
         TORN_TAIL_CUT,
         /** Records of a transaction with no commit marker at the end of the log: discarded. */
         INCOMPLETE_TRANSACTION_DISCARDED,
-        /** A damaged record followed by valid ones (FORCE and READ_ONLY skip it; NORMAL refuses). */
+        /**
+         * A well-formed record whose checksum does not match, followed by valid records: bit rot or a
+         * misdirected write (FORCE and READ_ONLY skip it; NORMAL refuses to open).
+         */
+        CHECKSUM_MISMATCH,
+        /**
+         * Corruption followed by good records: bytes that are not a record at all (garbage, zeroed
+         * block, a whole damaged segment), followed by valid ones (FORCE and READ_ONLY skip them;
+         * NORMAL refuses to open).
+         */
         CORRUPT_RECORD_SKIPPED,
+        /**
+         * A committed transaction whose records cannot be applied (an unknown entity type, an id out
+         * of range): skipped whole by FORCE and READ_ONLY; NORMAL refuses to open.
+         */
+        RECORD_NOT_APPLIED,
+        /** Log records written under an older schema version were migrated while replayed. */
+        RECORD_MIGRATED,
         /** A gap in the log sequence: records are missing. */
         LOG_GAP,
         /** A damaged or unreadable checkpoint was passed over. */
         CHECKPOINT_SKIPPED,
+        /**
+         * Files of an older generation that an interrupted retirement left behind: an older
+         * checkpoint, or a log segment whose records are all covered by the checkpoint. They are not
+         * read and are removed by the next checkpoint. Informational.
+         */
+        STALE_GENERATION,
         /** A leftover temporary file of an interrupted checkpoint or segment preparation was removed. */
-        TEMP_FILE_REMOVED
+        TEMP_FILE_REMOVED;
+
+        /** True for findings that are neither a repair nor a loss. */
+        public boolean informational() {
+            return this == STALE_GENERATION;
+        }
     }
 
     /**

@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * (3) installs it atomically (see {@link CheckpointWriter}); (4) only then deletes older checkpoints
  * and retires log segments whose records are all at or below its LSN.
  *
- * <p>Triggers: log bytes since the last checkpoint reaching the configured size (checked after each
- * commit and every second), the configured interval passing with new commits, an explicit call,
- * and clean close. A failure is fatal for the database (it moves to FAILED).
+ * <p>Triggers: log bytes since the last checkpoint reaching the configured size, or a projected
+ * recovery time over half the recovery budget ({@link RecoveryTimeBound}), both checked after each
+ * commit and every second; the configured interval passing with new commits; an explicit call; and
+ * clean close. A failure is fatal for the database (it moves to FAILED).
  */
 final class Checkpointer {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
@@ -43,9 +44,19 @@ final class Checkpointer {
     private volatile long bytesAtLast;
     private volatile long lastNanos = System.nanoTime();
     private volatile ScheduledExecutorService executor;
+    private final RecoveryTimeBound bound;
+    private final java.time.InstantSource clock;
+    private volatile java.time.Instant lastCheckpointAt;
 
+    /**
+     * {@code recoveredLogBytes}: log bytes after the recovered checkpoint that stayed in the log
+     * (they count toward the next recovery as much as new ones do).
+     */
     Checkpointer(Engine engine, FileIO io, CrashHook crash, Path directory, WalWriter wal, long logSizeTrigger, long intervalNanos,
-            long recoveredCheckpointLsn) {
+            long recoveredCheckpointLsn, long recoveredLogBytes, RecoveryTimeBound bound, java.time.InstantSource clock) {
+        this.bound = bound;
+        this.clock = clock;
+        this.bytesAtLast = -recoveredLogBytes;
         this.engine = engine;
         this.io = io;
         this.crash = crash;
@@ -63,7 +74,7 @@ final class Checkpointer {
 
     /** Called after each commit: queues a checkpoint when the log grew past the trigger. */
     void afterCommit() {
-        if (wal.bytesAppended() - bytesAtLast >= logSizeTrigger && queued.compareAndSet(false, true)) {
+        if (due() && queued.compareAndSet(false, true)) {
             ScheduledExecutorService e = executor;
             if (e != null && !e.isShutdown()) {
                 e.execute(this::runQueued);
@@ -73,13 +84,38 @@ final class Checkpointer {
         }
     }
 
+    /** Log bytes since the last checkpoint reached the size trigger or the recovery-time bound. */
+    private boolean due() {
+        long since = logBytesSinceCheckpoint();
+        return since >= logSizeTrigger || bound.needsCheckpoint(since);
+    }
+
+    /** Log bytes written since the last checkpoint: what the next recovery would replay. */
+    long logBytesSinceCheckpoint() {
+        return wal.bytesAppended() - bytesAtLast;
+    }
+
+    /** LSN of the last checkpoint (0 for none). */
+    long lastCheckpointLsn() {
+        return lastLsn;
+    }
+
+    /** When this instance last wrote a checkpoint, or null if it did not yet. */
+    java.time.Instant lastCheckpointAt() {
+        return lastCheckpointAt;
+    }
+
+    RecoveryTimeBound bound() {
+        return bound;
+    }
+
     private void runQueued() {
         queued.set(false);
         background();
     }
 
     private void tick() {
-        boolean bySize = wal.bytesAppended() - bytesAtLast >= logSizeTrigger;
+        boolean bySize = due();
         boolean byTime = System.nanoTime() - lastNanos >= intervalNanos && engine.publishedLsn() > lastLsn;
         if (bySize || byTime) {
             background();
@@ -138,6 +174,7 @@ final class Checkpointer {
             lastLsn = snapshot.lsn();
             bytesAtLast = bytes;
             lastNanos = System.nanoTime();
+            lastCheckpointAt = clock.instant();
             LOG.debug("checkpoint {} installed, {} log segments retired", written.getFileName(), retired);
             return lastLsn;
         } catch (IOException | RuntimeException e) {

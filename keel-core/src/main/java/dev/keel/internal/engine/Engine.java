@@ -70,6 +70,12 @@ public final class Engine implements TxContext {
     private final WalWriter wal;
     private final Background background;
     private final Checkpointer checkpointer;
+    private final BootSequence boot;
+    private final dev.keel.Health.Component fileSystemCheck;
+    /** Recovery's measurements for boot metrics (not the Result: it holds the boot-time store version). */
+    private final long recordsQuarantined;
+    private final double replayBytesPerSecond;
+    private final java.time.Instant openedAt;
     private final ReentrantLock commitLock = new ReentrantLock();
     private final Object publishLock = new Object();
     private final ArrayDeque<Store> unpublished = new ArrayDeque<>();
@@ -82,11 +88,17 @@ public final class Engine implements TxContext {
     /** Whether some caller got an exception carrying the failure (else close reports it). */
     private volatile boolean failureDelivered;
 
-    private Engine(Path directory, KeelOptions options, ProcessLock lock, Recovery.Result recovered) throws IOException {
+    private Engine(Path directory, KeelOptions options, ProcessLock lock, Recovery.Result recovered, BootSequence boot,
+            dev.keel.Health.Component fileSystemCheck, java.time.Instant openedAt) throws IOException {
         this.directory = directory;
         this.options = options;
         this.lock = lock;
+        this.boot = boot;
+        this.fileSystemCheck = fileSystemCheck;
+        this.openedAt = openedAt;
         this.report = recovered.report();
+        this.recordsQuarantined = recovered.recordsQuarantined();
+        this.replayBytesPerSecond = recovered.replayBytesPerSecond();
         Store store = recovered.store();
         boolean readOnly = options.recoveryMode() == RecoveryMode.READ_ONLY;
         Schema declared = store.schema().reconcile(options.entityTypes());
@@ -106,7 +118,10 @@ public final class Engine implements TxContext {
                     options.crashHook(), this::segmentPreparationFailed);
             this.checkpointer = new Checkpointer(this, options.fileIO(), options.crashHook(), directory, wal,
                     options.checkpointLogSizeInBytes(), options.checkpointInterval().toNanos(),
-                    recovered.report().checkpointLsn());
+                    recovered.report().checkpointLsn(), recovered.logBytesAfterCheckpoint(),
+                    new RecoveryTimeBound(recovered.replayBytesPerSecond(),
+                            options.bootBudgets().budget(dev.keel.BootPhase.RECOVER).orElse(null)),
+                    options.clock());
         }
         this.head = store;
         this.published = store;
@@ -133,9 +148,28 @@ public final class Engine implements TxContext {
 
     /** Opens the database: lock, recovery, schema; see {@link dev.keel.KeelDb#open}. */
     public static Engine open(Path directory, KeelOptions options) {
+        return open(directory, options, newBoot(directory, options));
+    }
+
+    /** A boot sequence for opening {@code directory} with {@code options}. */
+    public static BootSequence newBoot(Path directory, KeelOptions options) {
+        return new BootSequence(directory, options.clock(), options.bootBudgets(), options.bootListener());
+    }
+
+    /**
+     * Opens the database through the phases of {@code boot}: INIT (directory, lock, file system
+     * check), MIGRATE (checkpoint), the recovery phase of the mode (log), WARMUP (schema, log
+     * writer, background work), READY. On any failure the boot moves to FAILED keeping the cause,
+     * everything opened so far is closed and the lock released.
+     */
+    public static Engine open(Path directory, KeelOptions options, BootSequence boot) {
         FileIO io = options.fileIO();
-        boolean readOnly = options.recoveryMode() == RecoveryMode.READ_ONLY;
+        RecoveryMode mode = options.recoveryMode();
+        boolean readOnly = mode == RecoveryMode.READ_ONLY;
+        java.time.Instant openedAt = options.clock().instant();
         ProcessLock lock = null;
+        Engine engine = null;
+        boot.start();
         try {
             if (readOnly) {
                 if (!io.exists(directory)) {
@@ -146,14 +180,47 @@ public final class Engine implements TxContext {
                 io.createDirectories(directory);
             }
             lock = ProcessLock.acquire(io, directory, readOnly);
-            Recovery.Result recovered = Recovery.run(io, directory, options.recoveryMode(), options.crashHook());
-            return new Engine(directory, options, lock, recovered);
+            dev.keel.Health.Component fsCheck = FileSystemCheck.run(io, directory, readOnly, lock.osLocked());
+            boot.moveTo(dev.keel.BootPhase.MIGRATE);
+            Recovery recovery = Recovery.begin(io, directory, mode, options.crashHook(), boot);
+            recovery.loadCheckpoint();
+            boot.moveTo(dev.keel.BootPhase.recoveryPhase(mode));
+            Recovery.Result recovered = recovery.replayLog();
+            boot.moveTo(dev.keel.BootPhase.WARMUP);
+            engine = new Engine(directory, options, lock, recovered, boot, fsCheck, openedAt);
+            boot.moveTo(dev.keel.BootPhase.READY);
+            return engine;
         } catch (IOException e) {
-            closeLock(lock, e);
-            throw new StorageException("cannot open database " + directory + ": " + e, e);
+            StorageException failure = new StorageException("cannot open database " + directory + ": " + e, e);
+            abandon(boot, engine, lock, failure);
+            throw failure;
         } catch (RuntimeException | Error e) {
-            closeLock(lock, e);
+            abandon(boot, engine, lock, e);
             throw e;
+        }
+    }
+
+    /** A boot that failed: FAILED with its cause, the engine (if built) stopped, the lock released. */
+    private static void abandon(BootSequence boot, Engine engine, ProcessLock lock, Throwable failure) {
+        boot.fail(failure);
+        if (engine != null) {
+            engine.closed.set(true);
+            engine.stopAfterFailedBoot(failure);
+        }
+        closeLock(lock, failure);
+    }
+
+    /** Stops background work and closes the log without a checkpoint: opening was abandoned in WARMUP. */
+    private void stopAfterFailedBoot(Throwable primary) {
+        if (background != null) {
+            background.shutdownNow();
+        }
+        if (wal != null) {
+            try {
+                wal.close();
+            } catch (IOException | RuntimeException e) {
+                primary.addSuppressed(e);
+            }
         }
     }
 
@@ -188,6 +255,48 @@ public final class Engine implements TxContext {
 
     public RecoveryReport recoveryReport() {
         return report;
+    }
+
+    public BootSequence boot() {
+        return boot;
+    }
+
+    public dev.keel.BootMetrics bootMetrics() {
+        return boot.metrics(report.recordsReplayed(), report.count(RecoveryReport.EventKind.TORN_TAIL_CUT),
+                recordsQuarantined, report.transactionsRolledBack(), replayBytesPerSecond);
+    }
+
+    public dev.keel.Health health() {
+        return HealthCheck.of(this);
+    }
+
+    /** Health of a database that is opening or failed to open. */
+    public static dev.keel.Health bootingHealth(BootSequence boot) {
+        return HealthCheck.booting(boot);
+    }
+
+    dev.keel.Health.Component fileSystemCheck() {
+        return fileSystemCheck;
+    }
+
+    java.time.Instant openedAt() {
+        return openedAt;
+    }
+
+    KeelOptions options() {
+        return options;
+    }
+
+    WalWriter wal() {
+        return wal;
+    }
+
+    Checkpointer checkpointer() {
+        return checkpointer;
+    }
+
+    boolean isReadOnly() {
+        return wal == null;
     }
 
     public List<EntityType> schema() {
@@ -485,6 +594,7 @@ public final class Engine implements TxContext {
         Throwable root = secondHand ? cause.getCause() : cause;
         if (failure.compareAndSet(null, root)) {
             LOG.error("database {} failed: {} failed; it refuses writes until reopened", directory, what, root);
+            boot.fail(root);
         }
         Throwable first = failure.get();
         if (secondHand || first != root) {
@@ -535,9 +645,14 @@ public final class Engine implements TxContext {
             return;
         }
         boolean interrupted = Thread.interrupted();
+        boot.moveTo(dev.keel.BootPhase.SHUTTING_DOWN);
         try {
             closeAll();
         } finally {
+            if (boot.phase() == dev.keel.BootPhase.FAILED) {
+                boot.moveTo(dev.keel.BootPhase.SHUTTING_DOWN);
+            }
+            boot.moveTo(dev.keel.BootPhase.CLOSED);
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

@@ -120,6 +120,11 @@ public final class ProcessLock implements Closeable {
                 + ManagementFactory.getRuntimeMXBean().getName();
     }
 
+    /** True if an OS file lock is held (false for a read-only open of a directory without a lock file). */
+    boolean osLocked() {
+        return handle != null;
+    }
+
     /** Releases the lock. */
     @Override
     public void close() throws IOException {

@@ -56,4 +56,12 @@ public interface FileIO {
      * @return the held lock, or {@code null} if another process holds a conflicting lock
      */
     LockHandle tryLock(Path lockFile, boolean shared) throws IOException;
+
+    /**
+     * The type of the file system holding {@code path} as the OS names it ({@code ext4},
+     * {@code xfs}, {@code nfs4}, {@code overlay}, {@code tmpfs}, ...), for the file system self-check.
+     */
+    default String fileSystemType(Path path) throws IOException {
+        return java.nio.file.Files.getFileStore(path).type();
+    }
 }

@@ -11,6 +11,7 @@ import dev.keel.internal.entity.SchemaCodec;
 import dev.keel.internal.store.Store;
 import dev.keel.internal.wal.SegmentScanner.BadRegion;
 import dev.keel.internal.wal.SegmentScanner.Frame;
+import dev.keel.internal.wal.WalFormat;
 import dev.keel.internal.wal.WalRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +59,12 @@ final class LogReplay {
     long transactionsReplayed;
     long transactionsRolledBack;
 
-    LogReplay(RecoveryMode mode, Store base, List<Event> events) {
+    private final RecoveryProgress progress;
+    private long framesSeen;
+
+    LogReplay(RecoveryMode mode, Store base, List<Event> events, RecoveryProgress progress) {
         this.mode = mode;
+        this.progress = progress;
         this.checkpointLsn = base.lsn();
         this.batch = base.batch();
         this.schema = base.schema();
@@ -77,6 +82,7 @@ final class LogReplay {
         } else {
             salvage(log);
         }
+        progress.replayed(framesSeen);
     }
 
     private void strict(List<LogSegment> log) {
@@ -214,9 +220,13 @@ final class LogReplay {
             discardPending(pending.get(0).offset(), b.offset() - pending.get(0).offset(),
                     "transaction interrupted by damaged records; discarded");
         }
-        EventKind kind = atEnd ? EventKind.TORN_TAIL_CUT : EventKind.CORRUPT_RECORD_SKIPPED;
-        cuts.add(new Cut(seg, b.offset(), b.length(), kind, prevLsn, b.length() + " damaged bytes after LSN "
-                + prevLsn + (atEnd ? " at the end of the segment" : ", followed by valid records") + "; skipped"));
+        boolean checksum = !atEnd && WalFormat.plausibleFrameSize(seg.data(), b.offset(), seg.data().length) >= 0;
+        EventKind kind = atEnd ? EventKind.TORN_TAIL_CUT
+                : checksum ? EventKind.CHECKSUM_MISMATCH : EventKind.CORRUPT_RECORD_SKIPPED;
+        String what = checksum ? " (a well-formed record whose checksum does not match)" : "";
+        cuts.add(new Cut(seg, b.offset(), b.length(), kind, prevLsn, b.length() + " damaged bytes" + what
+                + " after LSN " + prevLsn + (atEnd ? " at the end of the segment" : ", followed by valid records")
+                + "; skipped"));
     }
 
     private void discardPending(int offset, int length, String detail) {
@@ -228,6 +238,9 @@ final class LogReplay {
     }
 
     private void accept(LogSegment seg, Frame f) {
+        if ((++framesSeen & 4095) == 0) {
+            progress.replayed(framesSeen);
+        }
         prevLsn = f.lsn();
         if (f.lsn() <= checkpointLsn) {
             return;
@@ -255,7 +268,7 @@ final class LogReplay {
                 throw corruption(seg, f.offset(), "a committed transaction does not apply: " + e.getMessage());
             }
             int from = pending.isEmpty() ? f.offset() : pending.get(0).offset();
-            cuts.add(new Cut(seg, from, f.offset() + f.size() - from, EventKind.CORRUPT_RECORD_SKIPPED, lastCommitLsn,
+            cuts.add(new Cut(seg, from, f.offset() + f.size() - from, EventKind.RECORD_NOT_APPLIED, lastCommitLsn,
                     "committed transaction ending at LSN " + f.lsn() + " does not apply (" + e.getMessage()
                             + "); skipped"));
             transactionsRolledBack++;

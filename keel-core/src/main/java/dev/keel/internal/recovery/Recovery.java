@@ -43,9 +43,18 @@ import org.slf4j.LoggerFactory;
 public final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
-    /** The recovered state and where the log continues. */
-    public record Result(Store store, RecoveryReport report, long lastLsn, long nextSegmentId, List<long[]> retained) {
+    /**
+     * The recovered state and where the log continues, plus measurements for boot metrics:
+     * {@code logBytesAfterCheckpoint} (frame bytes of the log kept after the checkpoint, which the
+     * next recovery would replay again), {@code replayBytesPerSecond} (0 when too little was replayed
+     * to measure), {@code checkpointBytes} and {@code recordsQuarantined}.
+     */
+    public record Result(Store store, RecoveryReport report, long lastLsn, long nextSegmentId, List<long[]> retained,
+            long checkpointBytes, long logBytesAfterCheckpoint, double replayBytesPerSecond, long recordsQuarantined) {
     }
+
+    /** Below this many log bytes a replay is too short to measure its rate. */
+    private static final long MIN_MEASURED_BYTES = 1 << 20;
 
     private final FileIO io;
     private final Path dir;
@@ -53,6 +62,11 @@ public final class Recovery {
     private final List<Event> events = new ArrayList<>();
     private final Quarantine quarantine;
     private final CrashHook crash;
+    private final RecoveryProgress progress;
+    private List<Path> files;
+    private CheckpointReader.Loaded checkpoint;
+    private long checkpointBytes;
+    private long recordsQuarantined;
     /** Damaged whole files salvage skipped; FORCE moves them to quarantine once replay succeeded. */
     private final List<Skipped> skipped = new ArrayList<>();
     private boolean salvaged;
@@ -60,26 +74,107 @@ public final class Recovery {
     private record Skipped(EventKind kind, Path file, long offset, long length, String detail) {
     }
 
-    private Recovery(FileIO io, Path dir, RecoveryMode mode, CrashHook crash) {
+    private Recovery(FileIO io, Path dir, RecoveryMode mode, CrashHook crash, RecoveryProgress progress) {
         this.io = io;
         this.dir = dir;
         this.mode = mode;
         this.crash = crash;
+        this.progress = progress;
         this.quarantine = new Quarantine(io, dir, crash);
     }
 
+    /** Runs the whole recovery in one go (tools and tests; the engine runs the two steps as phases). */
     public static Result run(FileIO io, Path dir, RecoveryMode mode, CrashHook crash) throws IOException {
-        return new Recovery(io, dir, mode, crash).run();
+        Recovery r = begin(io, dir, mode, crash, RecoveryProgress.NONE);
+        r.loadCheckpoint();
+        return r.replayLog();
     }
 
-    private Result run() throws IOException {
-        List<Path> files = io.list(dir);
+    /** Lists the directory and reports the sizes of the files to read; changes nothing. */
+    public static Recovery begin(FileIO io, Path dir, RecoveryMode mode, CrashHook crash, RecoveryProgress progress)
+            throws IOException {
+        Recovery r = new Recovery(io, dir, mode, crash, progress);
+        r.files = io.list(dir);
+        long newestCheckpoint = 0;
+        long newestLsn = -1;
+        long logBytes = 0;
+        for (Path f : r.files) {
+            String name = f.getFileName().toString();
+            long lsn = CheckpointFormat.parseLsn(name);
+            if (lsn > newestLsn) {
+                newestLsn = lsn;
+                newestCheckpoint = r.sizeOf(f);
+            } else if (WalFormat.parseId(name) >= 0) {
+                logBytes += r.sizeOf(f);
+            }
+        }
+        progress.sizes(newestCheckpoint, logBytes);
+        return r;
+    }
+
+    private long sizeOf(Path f) throws IOException {
+        try (StorageFile file = io.openForRead(f)) {
+            return file.size();
+        }
+    }
+
+    /**
+     * Step 1 (the MIGRATE phase): loads and fully verifies the newest readable checkpoint. Changes
+     * nothing on disk.
+     */
+    public void loadCheckpoint() throws IOException {
+        checkpoint = loadCheckpoint(files);
+        checkpointBytes = checkpoint != null ? checkpoint.sizeInBytes() : 0;
+        if (checkpoint != null) {
+            for (Path f : files) {
+                long lsn = CheckpointFormat.parseLsn(f.getFileName().toString());
+                if (lsn >= 0 && lsn < checkpoint.lsn()) {
+                    events.add(new Event(EventKind.STALE_GENERATION, f, 0, lsn, 0, null, "checkpoint older than"
+                            + " the newest one (LSN " + checkpoint.lsn() + "), left by an interrupted retirement;"
+                            + " not read, removed by the next checkpoint"));
+                }
+            }
+        }
+        progress.checkpointLoaded(checkpointBytes);
+    }
+
+    /** The schema stored in the loaded checkpoint (empty without one); valid after {@link #loadCheckpoint()}. */
+    public dev.keel.internal.entity.Schema checkpointSchema() {
+        return checkpoint != null ? checkpoint.store().schema() : MemStore.EMPTY.schema();
+    }
+
+    /**
+     * Step 2 (the recovery phase): reads and replays the log after the checkpoint, then makes the
+     * repairs the mode allows and writes the report.
+     */
+    public Result replayLog() throws IOException {
+        long started = System.nanoTime();
         removeTempFiles(files);
-        CheckpointReader.Loaded checkpoint = loadCheckpoint(files);
         Store base = checkpoint != null ? checkpoint.store() : MemStore.EMPTY;
         List<LogSegment> log = readLog(files);
-        LogReplay replay = new LogReplay(mode, base, events);
+        long frames = 0;
+        long frameBytes = 0;
+        for (LogSegment seg : log) {
+            frames += seg.scan().frames().size();
+            for (var f : seg.scan().frames()) {
+                if (f.lsn() > base.lsn()) {
+                    frameBytes += f.size();
+                }
+            }
+        }
+        for (int i = 0; i + 1 < log.size(); i++) {
+            LogSegment seg = log.get(i);
+            if (seg.hasFrames() && seg.lastLsn() <= base.lsn()) {
+                events.add(new Event(EventKind.STALE_GENERATION, seg.path(), 0, seg.lastLsn(), 0, null, "log segment"
+                        + " whose records are all covered by the checkpoint (LSN " + base.lsn() + "), left by an"
+                        + " interrupted retirement; not replayed, retired by the next checkpoint"));
+            }
+        }
+        progress.replayStarting(frames);
+        LogReplay replay = new LogReplay(mode, base, events, progress);
         replay.replay(log);
+        long replayNanos = System.nanoTime() - started;
+        double rate = frameBytes >= MIN_MEASURED_BYTES && replayNanos > 0 ? frameBytes * 1e9 / replayNanos : 0;
         for (LogReplay.Cut cut : replay.cuts) {
             salvaged |= !isTailCut(cut) || !replay.afterLastCommit(cut);
         }
@@ -92,6 +187,9 @@ public final class Recovery {
                 : Math.max(replay.prevLsn, replay.lastCommitLsn));
         Store store = replay.batch().apply(lastLsn);
         for (LogReplay.Cut cut : replay.cuts) {
+            recordsQuarantined += recordsIn(cut);
+        }
+        for (LogReplay.Cut cut : replay.cuts) {
             // A log that stays must lose its tail: left in place, the records of the next segment
             // would make it look like corruption on the next open.
             repair(cut, logStays);
@@ -102,6 +200,7 @@ public final class Recovery {
             Path kept = mode == RecoveryMode.FORCE ? quarantine.moveIn(k.file()) : null;
             events.add(new Event(k.kind(), k.file(), k.offset(), 0, k.length(), kept, k.detail()));
         }
+        recordsQuarantined += skipped.size();
         List<long[]> retained = new ArrayList<>();
         long nextSegmentId = 1;
         long bytesRead = 0;
@@ -135,7 +234,35 @@ public final class Recovery {
                         e.detail(), e.quarantineFile() != null ? " (bytes kept in " + e.quarantineFile() + ")" : "");
             }
         }
-        return new Result(store, report, lastLsn, nextSegmentId, retained);
+        long keptLogBytes = mode == RecoveryMode.FORCE && salvaged ? 0 : Math.max(0, frameBytes
+                - bytesCut(replay));
+        return new Result(store, report, lastLsn, nextSegmentId, retained, checkpointBytes, keptLogBytes, rate,
+                recordsQuarantined);
+    }
+
+    /** Log records in a cut range (a damaged region counts as one). */
+    private static long recordsIn(LogReplay.Cut cut) {
+        long n = 0;
+        long end = (long) cut.offset() + cut.length();
+        for (var f : cut.segment().scan().frames()) {
+            if (f.offset() >= cut.offset() && f.offset() < end) {
+                n++;
+            }
+        }
+        for (var b : cut.segment().scan().badRegions()) {
+            if (b.offset() >= cut.offset() && b.offset() < end) {
+                n++;
+            }
+        }
+        return Math.max(n, 1);
+    }
+
+    private static long bytesCut(LogReplay replay) {
+        long n = 0;
+        for (LogReplay.Cut cut : replay.cuts) {
+            n += cut.length();
+        }
+        return n;
     }
 
     private void removeTempFiles(List<Path> files) throws IOException {
@@ -202,6 +329,7 @@ public final class Recovery {
                 data = new byte[(int) size];
                 file.readFully(ByteBuffer.wrap(data), 0);
             }
+            progress.logRead(data.length);
             try {
                 WalFormat.Header h = WalFormat.readHeader(data, data.length, f, id);
                 log.add(new LogSegment(id, f, data, true, SegmentScanner.scan(data, data.length, h.salt())));

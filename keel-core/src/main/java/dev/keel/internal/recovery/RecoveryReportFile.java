@@ -13,8 +13,10 @@ import java.time.Instant;
 
 /**
  * Writes the report of a recovery that changed something to {@code recovery.json} beside the data,
- * so an operator can see what was repaired after the fact. A previous report is kept: it is
- * copied to {@code recovery-<n>.json} (n = 1, 2, ...) before the new one replaces it by a rename.
+ * so an operator can see what was repaired after the fact. Reports are rotated, never overwritten:
+ * the previous report is copied to {@code recovery-<n>.json} (n one above the highest kept) before
+ * the new one replaces it by a rename, and of the rotated copies the newest {@link #KEPT} stay (the
+ * oldest are deleted).
  *
  * <p>Installed like every other file: temporary file, sync, rename, directory sync. A crash in
  * between leaves either the old report or the new one; a leftover {@code .tmp} is removed by the
@@ -31,6 +33,8 @@ import java.time.Instant;
 final class RecoveryReportFile {
     static final String NAME = "recovery.json";
     static final int FORMAT = 1;
+    /** Rotated reports kept besides {@code recovery.json}. */
+    static final int KEPT = 10;
 
     private RecoveryReportFile() {
     }
@@ -54,12 +58,10 @@ final class RecoveryReportFile {
         return target;
     }
 
-    /** Copies the current report to {@code recovery-<n>.json} (n = first free), installed like any file. */
+    /** Copies the current report to {@code recovery-<n>.json} (n = highest + 1), installed like any file. */
     private static void keepPrevious(FileIO io, Path dir, Path current) throws IOException {
-        int n = 1;
-        while (io.exists(dir.resolve("recovery-" + n + ".json"))) {
-            n++;
-        }
+        java.util.TreeMap<Integer, Path> rotated = rotated(io, dir);
+        int n = rotated.isEmpty() ? 1 : rotated.lastKey() + 1;
         byte[] old;
         try (StorageFile f = io.openForRead(current)) {
             long size = f.size();
@@ -77,6 +79,26 @@ final class RecoveryReportFile {
             f.sync();
         }
         io.move(temp, kept);
+        rotated.put(n, kept);
+        while (rotated.size() > KEPT) {
+            io.delete(rotated.pollFirstEntry().getValue());
+        }
+    }
+
+    /** The rotated reports by number. */
+    static java.util.TreeMap<Integer, Path> rotated(FileIO io, Path dir) throws IOException {
+        java.util.TreeMap<Integer, Path> out = new java.util.TreeMap<>();
+        for (Path p : io.list(dir)) {
+            String name = p.getFileName().toString();
+            if (name.startsWith("recovery-") && name.endsWith(".json")) {
+                try {
+                    out.put(Integer.parseInt(name.substring("recovery-".length(), name.length() - ".json".length())), p);
+                } catch (NumberFormatException e) {
+                    // not one of ours; left alone
+                }
+            }
+        }
+        return out;
     }
 
     static String toJson(RecoveryReport r, Instant time) {

@@ -441,10 +441,28 @@ public final class WalWriter implements Closeable {
         }
         if (sync) {
             for (Iterator<Segment> it = dirty.iterator(); it.hasNext(); ) {
+                long start = System.nanoTime();
                 it.next().file().sync();
+                recordSync(System.nanoTime() - start);
                 it.remove();
             }
         }
+    }
+
+    /** Log sync latencies since open: count, last, longest and total, in nanoseconds. */
+    public record SyncStats(long syncs, long lastNanos, long maxNanos, long totalNanos) {
+    }
+
+    private volatile SyncStats syncStats = new SyncStats(0, 0, 0, 0);
+
+    private void recordSync(long nanos) {
+        SyncStats s = syncStats; // only the flush leader syncs, one at a time
+        syncStats = new SyncStats(s.syncs() + 1, nanos, Math.max(s.maxNanos(), nanos), s.totalNanos() + nanos);
+    }
+
+    /** Sync latencies of the log since open. */
+    public SyncStats syncStats() {
+        return syncStats;
     }
 
     private void checkFailed() throws IOException {
