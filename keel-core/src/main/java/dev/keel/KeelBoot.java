@@ -64,8 +64,10 @@ public final class KeelBoot {
 
     /** Health now: the database's own once open, else "opening" or "failed to open" (alive, not ready). */
     public Health health() {
-        KeelDb db = result.getNow(null);
-        return db != null ? db.health() : Engine.bootingHealth(boot);
+        if (result.isDone() && !result.isCompletedExceptionally()) {
+            return result.join().health();
+        }
+        return Engine.bootingHealth(boot);
     }
 
     /** Why opening failed, once it did. */
