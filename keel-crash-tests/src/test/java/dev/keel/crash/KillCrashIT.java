@@ -71,7 +71,7 @@ class KillCrashIT {
     private static final long READY_TIMEOUT_MILLIS = 60_000;
     private static final long TX_NUMBERS_PER_GENERATION = 1_000_000;
     private static final Set<EventKind> KILL_EVENTS = EnumSet.of(EventKind.TORN_TAIL_CUT,
-            EventKind.INCOMPLETE_TRANSACTION_DISCARDED, EventKind.TEMP_FILE_REMOVED);
+            EventKind.INCOMPLETE_TRANSACTION_DISCARDED, EventKind.TEMP_FILE_REMOVED, EventKind.STALE_GENERATION);
 
     private final Stats stats = new Stats();
     /** The children's class path: jars copied once per run (see {@link #privateClassPath}). */
@@ -444,6 +444,13 @@ class KillCrashIT {
                 }
                 if (e.file() == null || e.offset() < 0 || e.length() < 0 || e.detail() == null) {
                     problems.add("incomplete event " + e);
+                    continue;
+                }
+                if (e.kind() == EventKind.STALE_GENERATION) {
+                    String name = e.file().getFileName().toString();
+                    if (!(name.startsWith("wal-") || name.startsWith("checkpoint-")) || e.lsn() > r.checkpointLsn()) {
+                        problems.add("stale generation that is not covered by the checkpoint: " + e);
+                    }
                     continue;
                 }
                 if (e.kind() == EventKind.TEMP_FILE_REMOVED) {

@@ -404,7 +404,7 @@ final class FaultTestSupport {
         String where = context + "; report " + report + "; " + replay(seed);
         assertEquals(RecoveryMode.NORMAL, report.mode(), where);
         Set<EventKind> allowed = EnumSet.of(EventKind.TORN_TAIL_CUT, EventKind.INCOMPLETE_TRANSACTION_DISCARDED,
-                EventKind.TEMP_FILE_REMOVED);
+                EventKind.TEMP_FILE_REMOVED, EventKind.STALE_GENERATION);
         for (RecoveryReport.Event e : report.events()) {
             assertTrue(allowed.contains(e.kind()), "unexpected recovery finding " + e.kind() + ": " + where);
             if (e.kind() != EventKind.TEMP_FILE_REMOVED && e.length() > 0) {

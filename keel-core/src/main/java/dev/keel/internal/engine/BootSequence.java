@@ -107,6 +107,26 @@ public final class BootSequence implements RecoveryProgress {
         notifyListener(true);
     }
 
+    /**
+     * Like {@link #moveTo}, unless a failure moved the sequence to {@code FAILED} meanwhile (a
+     * background thread of a warming-up engine may fail it): then returns false and stays there.
+     */
+    public boolean moveToUnlessFailed(BootPhase next) {
+        synchronized (this) {
+            if (phase == BootPhase.FAILED) {
+                return false;
+            }
+            if (!phase.canMoveTo(next)) {
+                throw new IllegalStateException("invalid boot transition " + phase + " -> " + next + " for " + directory
+                        + "; allowed from " + phase + ": " + phase.successors() + " (this is a bug in KeelDB)");
+            }
+            checkBudget();
+            enter(next);
+        }
+        notifyListener(true);
+        return true;
+    }
+
     /** Moves to {@code FAILED} with {@code cause} if the current phase allows it; keeps the first cause. */
     public void fail(Throwable cause) {
         synchronized (this) {

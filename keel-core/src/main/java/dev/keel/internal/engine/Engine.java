@@ -188,7 +188,12 @@ public final class Engine implements TxContext {
             Recovery.Result recovered = recovery.replayLog();
             boot.moveTo(dev.keel.BootPhase.WARMUP);
             engine = new Engine(directory, options, lock, recovered, boot, fsCheck, openedAt);
-            boot.moveTo(dev.keel.BootPhase.READY);
+            if (!boot.moveToUnlessFailed(dev.keel.BootPhase.READY)) {
+                Throwable cause = engine.failure();
+                throw new StorageException("cannot open database " + directory + ": it failed while warming up: "
+                        + cause + engine.diskFullHint(cause) + ". Nothing acknowledged is lost; fix the cause and open"
+                        + " it again", cause);
+            }
             return engine;
         } catch (IOException e) {
             StorageException failure = new StorageException("cannot open database " + directory + ": " + e, e);

@@ -14,8 +14,9 @@ import java.util.Set;
 /**
  * The file system self-check made while opening: whether a directory sync works, whether file
  * locking works, what file system the database lives on, and how much space is free. Its result is
- * the {@code filesystem} component of {@link Health}. It never fails an open by itself: the open
- * fails on its own when locking or syncing really does not work.
+ * the {@code filesystem} component of {@link Health}. A directory sync that fails fails the open
+ * (a storage error like any other); a lock that cannot be taken already did. Everything else is
+ * reported, not enforced.
  *
  * <p>Network file systems (NFS, SMB/CIFS, sshfs, 9p, cluster file systems) are reported as
  * DEGRADED: their locking and sync semantics do not give the guarantees in DURABILITY.md. Overlay
@@ -32,7 +33,7 @@ final class FileSystemCheck {
     }
 
     /** Runs the check; {@code lockTaken} says whether the process lock was taken with an OS lock. */
-    static Health.Component run(FileIO io, Path directory, boolean readOnly, boolean lockTaken) {
+    static Health.Component run(FileIO io, Path directory, boolean readOnly, boolean lockTaken) throws IOException {
         Map<String, Object> values = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
@@ -54,14 +55,9 @@ final class FileSystemCheck {
         if (readOnly) {
             values.put("directorySync", "not checked (read-only)");
         } else {
-            try {
-                io.syncDirectory(directory);
-                values.put("directorySync", "works");
-            } catch (IOException | RuntimeException e) {
-                values.put("directorySync", "failed: " + e.getMessage());
-                problems.add("syncing the directory failed (" + e.getMessage() + "): new and renamed files may not"
-                        + " survive a power loss");
-            }
+            // A failure here is a storage error like any other: it fails the open (G5), never only a detail.
+            io.syncDirectory(directory);
+            values.put("directorySync", "works");
         }
         values.put("fileLocking", lockTaken ? "works" : "not used (read-only open of a directory without a lock file)");
         try {
