@@ -2,10 +2,8 @@ package dev.keel.tools;
 
 import dev.keel.BackupResult;
 import dev.keel.CorruptionException;
-import dev.keel.RecoveryMode;
 import dev.keel.RecoveryReport;
 import dev.keel.StorageException;
-import dev.keel.fault.CrashHook;
 import dev.keel.internal.checkpoint.CheckpointFormat;
 import dev.keel.internal.engine.BackupWriter;
 import dev.keel.internal.engine.ProcessLock;
@@ -49,10 +47,11 @@ import org.slf4j.LoggerFactory;
  * <p>Restore, ordering: the backup must {@link Verifier verify} CLEAN (notes are fine) before a
  * byte is written; a shared lock on it is then held while its checkpoint and log files are copied,
  * each under a temporary name first, synced, then renamed (checkpoints first), and the target and
- * its parent directory synced. The restored directory is then recovered READ_ONLY in memory and
- * compared with the backup (LSN, entity count). Any database directory that verifies CLEAN is
- * accepted as a backup: its checkpoint and log segments are copied (not its lock file, temporary
- * files, recovery reports or quarantine).
+ * its parent directory synced. The restored directory is then recovered in memory, exactly as a
+ * NORMAL open will recover it but without writing (a torn tail is cut only in memory), and compared
+ * with the backup recovered the same way (LSN of the last commit, entity count, findings). Any
+ * database directory that verifies CLEAN is accepted as a backup: its checkpoint and log segments
+ * are copied (not its lock file, temporary files, recovery reports or quarantine).
  *
  * <p>Restore, durability: the result is complete only when {@link #restore} returns. On failure
  * every copied file is removed (and the target directory, if restore created it); after a crash in
@@ -158,7 +157,7 @@ public final class Backups {
 
         RestoreResult run(long started) throws IOException {
             DbDirectory d = DbDirectory.list(io, backup);
-            Recovery.Result expected = Recovery.run(io, backup, RecoveryMode.READ_ONLY, CrashHook.NONE);
+            Recovery.Result expected = DryRunFileIO.simulateNormalOpen(io, backup);
             created = !io.exists(target);
             try {
                 io.createDirectories(target);
@@ -185,7 +184,7 @@ public final class Backups {
                 if (parent != null) {
                     io.syncDirectory(parent);
                 }
-                Recovery.Result restored = Recovery.run(io, target, RecoveryMode.READ_ONLY, CrashHook.NONE);
+                Recovery.Result restored = DryRunFileIO.simulateNormalOpen(io, target);
                 long entities = entities(restored.store());
                 if (restored.store().lsn() != expected.store().lsn() || entities != entities(expected.store())
                         || findings(restored.report()) != findings(expected.report())) {

@@ -1,8 +1,11 @@
 package dev.keel.tools;
 
+import dev.keel.RecoveryMode;
+import dev.keel.fault.CrashHook;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.io.LockHandle;
 import dev.keel.internal.io.StorageFile;
+import dev.keel.internal.recovery.Recovery;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -15,14 +18,26 @@ import java.util.List;
  * are sinks that never touch the real file (not even to create it); deletes, renames, directory
  * creation and syncs do nothing; locks are refused, since a simulation must never take one.
  *
- * <p>Only {@link Verifier} uses it, to tell a torn tail (a NOTE) from corruption (a PROBLEM) with
- * the engine's own rules instead of a copy of them.
+ * <p>{@link Verifier} uses it to tell a torn tail (a NOTE) from corruption (a PROBLEM) with the
+ * engine's own rules instead of a copy of them, and {@link Backups} to know the state a restored
+ * directory will open with (READ_ONLY recovery would also count the LSNs of torn records after
+ * the last commit).
  */
 final class DryRunFileIO implements FileIO {
     private final FileIO reads;
 
     DryRunFileIO(FileIO reads) {
         this.reads = reads;
+    }
+
+    /**
+     * What {@code KeelDb.open} in NORMAL mode would recover from {@code directory}, computed without
+     * writing anything: the store, the report of the repairs it would make, and its last commit.
+     *
+     * @throws dev.keel.CorruptionException NORMAL open would refuse the directory
+     */
+    static Recovery.Result simulateNormalOpen(FileIO io, Path directory) throws IOException {
+        return Recovery.run(new DryRunFileIO(io), directory, RecoveryMode.NORMAL, CrashHook.NONE);
     }
 
     @Override

@@ -230,7 +230,7 @@ public final class Verifier {
          */
         private Store judgeLog() throws IOException {
             try {
-                Recovery.Result r = Recovery.run(new DryRunFileIO(io), dir, RecoveryMode.NORMAL, CrashHook.NONE);
+                Recovery.Result r = DryRunFileIO.simulateNormalOpen(io, dir);
                 for (RecoveryReport.Event e : r.report().events()) {
                     switch (e.kind()) {
                         case TEMP_FILE_REMOVED -> {

@@ -249,6 +249,24 @@ class BackupsTest {
     }
 
     @Test
+    void aCrashedDatabaseDirectoryRestoresAsItWillOpen() throws IOException {
+        Path live = tmp.resolve("live");
+        Path image;
+        try (KeelDb db = KeelDb.open(live, options())) {
+            fill(db, 12);
+            image = crashImage(live, tmp.resolve("image"), false);
+        }
+        Path segment = segmentsWithFrames(image).get(segmentsWithFrames(image).size() - 1);
+        flipByte(segment, lastTransaction(segment)[1] - 3);
+        RestoreResult r = Backups.restore(image, tmp.resolve("restored"));
+        try (KeelDb restored = KeelDb.open(r.directory(), options())) {
+            assertEquals(restored.snapshot().lsn(), r.lsn(), "the last commit, not the torn records after it");
+            assertEquals(22, r.entities());
+            assertEquals(22, restored.snapshot().count("Customer") + restored.snapshot().count("Order"));
+        }
+    }
+
+    @Test
     void restoreIntoANonEmptyTargetIsRefusedUntouched() throws IOException {
         Path dir = tmp.resolve("db");
         try (KeelDb db = KeelDb.open(dir, options())) {
