@@ -167,7 +167,8 @@ final class ImportCommand extends KeelCommand {
         return String.format("the %d lines before it were read: batches up to line %d were committed (%,d entities:"
                 + " %s)%s; nothing after line %d was read. To finish: fix line %d, then import the header plus"
                 + " lines %d onwards into %s", line - 1, committedThrough, committed, perTypeText(),
-                committedThrough < line - 1 ? ", lines " + (committedThrough + 1) + "-" + (line - 1)
+                committedThrough == line - 2 ? ", line " + (line - 1) + " was rolled back"
+                        : committedThrough < line - 2 ? ", lines " + (committedThrough + 1) + "-" + (line - 1)
                         + " were rolled back" : "", line, line, committedThrough + 1, dir);
     }
 
