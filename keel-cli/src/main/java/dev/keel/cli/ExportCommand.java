@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -62,6 +63,11 @@ final class ExportCommand extends KeelCommand {
 
     @Override
     public Integer call() throws IOException {
+        Path parentDir = output == null ? null : output.toAbsolutePath().getParent();
+        if (parentDir != null && !Files.isDirectory(parentDir)) {
+            throw new ParameterException(spec.commandLine(), "--output " + output + ": directory " + parentDir
+                    + " does not exist");
+        }
         long start = System.nanoTime();
         try (KeelDb db = openExisting(dir, RecoveryMode.READ_ONLY)) {
             RecoveryReport report = db.recoveryReport();
@@ -96,8 +102,8 @@ final class ExportCommand extends KeelCommand {
             } else {
                 written = exportToFile(snapshot, types, total);
             }
-            String summary = String.format("exported %,d entities of %d types at LSN %d from %s%s in %s", written,
-                    types.size(), snapshot.lsn(), dir, output == null ? "" : " to " + output,
+            String summary = String.format("exported %,d entities of %d type%s at LSN %d from %s%s in %s", written,
+                    types.size(), types.size() == 1 ? "" : "s", snapshot.lsn(), dir, output == null ? "" : " to " + output,
                     Format.seconds(System.nanoTime() - start));
             if (output == null) {
                 err().println(spec.qualifiedName() + ": " + summary);

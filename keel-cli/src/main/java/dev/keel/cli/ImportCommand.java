@@ -66,6 +66,9 @@ final class ImportCommand extends KeelCommand {
         if (batchSize < 1) {
             throw new ParameterException(spec.commandLine(), "--batch-size must be at least 1, was " + batchSize);
         }
+        if (input != null && !Files.isRegularFile(input)) {
+            throw new ParameterException(spec.commandLine(), "--input " + input + ": no such file");
+        }
         if (Files.isDirectory(dir) && !DatabaseDirectory.isDatabase(dir)) {
             DatabaseDirectory.requireEmptyOrAbsent(dir, true, "database directory", ExitCodes.NOT_A_DATABASE);
         }

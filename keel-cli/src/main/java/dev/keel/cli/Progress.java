@@ -52,7 +52,7 @@ abstract class Progress implements AutoCloseable {
         void update(long done, long entities) {
             bar.stepTo(done);
             if (bytes) {
-                bar.setExtraMessage(entities + " entities");
+                bar.setExtraMessage(" " + entities + " entities");
             }
         }
 

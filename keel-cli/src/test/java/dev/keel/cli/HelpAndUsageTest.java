@@ -71,7 +71,12 @@ class HelpAndUsageTest {
         assertContains(mode.err(), "expected read-only or force");
         assertEquals(64, Cli.run("import", tmp.resolve("x").toString(), "--batch-size", "0").exitCode());
         assertEquals(64, Cli.run("import", tmp.resolve("x").toString(), "--batch-size", "many").exitCode());
+        assertEquals(64, Cli.run("import", tmp.resolve("x").toString(), "--input", tmp.resolve("none.jsonl").toString())
+                .exitCode(), "missing input file");
         assertFalse(Files.exists(tmp.resolve("x")), "a usage error creates nothing");
+        Cli.Result output = Cli.run("export", tmp.toString(), "-o", tmp.resolve("no/such/dir/out.jsonl").toString());
+        assertEquals(64, output.exitCode(), output.toString());
+        assertContains(output.err(), "does not exist");
     }
 
     @Test
