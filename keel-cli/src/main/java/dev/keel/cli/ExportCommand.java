@@ -61,6 +61,12 @@ final class ExportCommand extends KeelCommand {
             + " (replaced if it exists)")
     Path output;
 
+    /** Findings that mean a READ_ONLY open could not read everything that was committed. */
+    private static final java.util.Set<RecoveryReport.EventKind> LOSSES = java.util.EnumSet.of(
+            RecoveryReport.EventKind.CHECKSUM_MISMATCH, RecoveryReport.EventKind.CORRUPT_RECORD_SKIPPED,
+            RecoveryReport.EventKind.RECORD_NOT_APPLIED, RecoveryReport.EventKind.LOG_GAP,
+            RecoveryReport.EventKind.CHECKPOINT_SKIPPED);
+
     @Override
     public Integer call() throws IOException {
         Path parentDir = output == null ? null : output.toAbsolutePath().getParent();
@@ -71,9 +77,7 @@ final class ExportCommand extends KeelCommand {
         long start = System.nanoTime();
         try (KeelDb db = openExisting(dir, RecoveryMode.READ_ONLY)) {
             RecoveryReport report = db.recoveryReport();
-            boolean incomplete = report.events().stream().anyMatch(e -> e.kind()
-                    == RecoveryReport.EventKind.CORRUPT_RECORD_SKIPPED || e.kind() == RecoveryReport.EventKind.LOG_GAP
-                    || e.kind() == RecoveryReport.EventKind.CHECKPOINT_SKIPPED);
+            boolean incomplete = report.events().stream().anyMatch(e -> LOSSES.contains(e.kind()));
             Snapshot snapshot = db.snapshot();
             List<EntityType> types = db.schema();
             long total = 0;

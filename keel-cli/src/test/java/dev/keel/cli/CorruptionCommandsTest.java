@@ -50,7 +50,7 @@ class CorruptionCommandsTest {
 
         Cli.Result readOnly = Cli.run("recover", dir.toString(), "--mode", "read-only");
         assertEquals(1, readOnly.exitCode(), readOnly.toString());
-        assertContains(readOnly.out(), "recovery (READ_ONLY)", "CORRUPT_RECORD_SKIPPED", segment.getFileName().toString(),
+        assertContains(readOnly.out(), "recovery (READ_ONLY)", "CHECKSUM_MISMATCH", segment.getFileName().toString(),
                 "offset ", "not copied to quarantine", "Nothing was written");
         assertEquals(before, TestDbs.fingerprint(dir), "recover --mode read-only wrote nothing (listing and bytes)");
 
@@ -73,7 +73,7 @@ class CorruptionCommandsTest {
 
         Cli.Result force = Cli.run("recover", dir.toString(), "--mode", "force");
         assertEquals(0, force.exitCode(), force.toString());
-        assertContains(force.out(), "recovery (FORCE)", "CORRUPT_RECORD_SKIPPED", "kept in ", "quarantine");
+        assertContains(force.out(), "recovery (FORCE)", "CHECKSUM_MISMATCH", "kept in ", "quarantine");
 
         Cli.Result again = Cli.run("checkpoint", dir.toString());
         assertEquals(0, again.exitCode(), again.toString());
