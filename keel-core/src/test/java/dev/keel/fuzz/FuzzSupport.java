@@ -142,46 +142,7 @@ final class FuzzSupport {
             if (!p.equals(path)) {
                 throw new NoSuchFileException(p.toString());
             }
-            return new StorageFile() {
-                @Override
-                public Path path() {
-                    return path;
-                }
-
-                @Override
-                public int read(ByteBuffer dst, long position) {
-                    if (position >= content.length) {
-                        return -1;
-                    }
-                    int n = (int) Math.min(dst.remaining(), content.length - position);
-                    dst.put(content, (int) position, n);
-                    return n;
-                }
-
-                @Override
-                public void write(ByteBuffer src, long position) {
-                    throw new UnsupportedOperationException("read-only");
-                }
-
-                @Override
-                public long size() {
-                    return content.length;
-                }
-
-                @Override
-                public void truncate(long sizeInBytes) {
-                    throw new UnsupportedOperationException("read-only");
-                }
-
-                @Override
-                public void sync() {
-                    throw new UnsupportedOperationException("read-only");
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return new dev.keel.testutil.BytesStorageFile(path, content);
         }
 
         @Override

@@ -173,46 +173,7 @@ class OnlineCopyTest {
                 return NioFileIO.INSTANCE.openForRead(path);
             }
             byte[] data = as.apply(Files.readAllBytes(path));
-            return new StorageFile() {
-                @Override
-                public Path path() {
-                    return path;
-                }
-
-                @Override
-                public int read(ByteBuffer dst, long position) {
-                    if (position >= data.length) {
-                        return -1;
-                    }
-                    int n = (int) Math.min(dst.remaining(), data.length - position);
-                    dst.put(data, (int) position, n);
-                    return n;
-                }
-
-                @Override
-                public void write(ByteBuffer src, long position) {
-                    throw new UnsupportedOperationException("read-only");
-                }
-
-                @Override
-                public long size() {
-                    return data.length;
-                }
-
-                @Override
-                public void truncate(long sizeInBytes) {
-                    throw new UnsupportedOperationException("read-only");
-                }
-
-                @Override
-                public void sync() {
-                    throw new UnsupportedOperationException("read-only");
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return new dev.keel.testutil.BytesStorageFile(path, data);
         }
 
         @Override
