@@ -60,6 +60,8 @@ final class ImportCommand extends KeelCommand {
     private long committedThrough = 1;
     private long committed;
     private final Map<String, Long> perType = new LinkedHashMap<>();
+    /** Per type, the optional fields with a default: absent from a line means it was cleared (null). */
+    private final Map<String, java.util.List<String>> optionalWithDefault = new java.util.HashMap<>();
 
     @Override
     public Integer call() throws IOException {
@@ -91,6 +93,15 @@ final class ImportCommand extends KeelCommand {
                 throw new BadInput("header: " + e.getMessage());
             }
             header.types().forEach(t -> perType.put(t.name(), 0L));
+            for (dev.keel.EntityType t : header.types()) {
+                java.util.List<String> defaulted = new java.util.ArrayList<>();
+                for (dev.keel.Field f : t.fields()) {
+                    if (f.defaultValue() != null && !f.isRequired()) {
+                        defaulted.add(f.name());
+                    }
+                }
+                optionalWithDefault.put(t.name(), defaulted);
+            }
             try (KeelDb db = KeelDb.open(dir, built)) {
                 load(db, decoder, reader, in, progress);
             }
@@ -115,6 +126,7 @@ final class ImportCommand extends KeelCommand {
                 ImportReader.Row row = decoder.entity(text);
                 try {
                     tx.insert(row.type(), row.id(), row.values());
+                    clearAbsentDefaults(tx, row);
                 } catch (ConstraintViolationException | IllegalArgumentException e) {
                     throw new BadInput(e.getMessage());
                 }
@@ -133,6 +145,25 @@ final class ImportCommand extends KeelCommand {
             progress.update(in.count(), committed);
         } finally {
             tx.close();
+        }
+    }
+
+    /**
+     * Insert fills a field's default when it is absent; an exported entity lacks a field with a
+     * default only when it was cleared to null, so it is cleared again (same transaction).
+     */
+    private void clearAbsentDefaults(Transaction tx, ImportReader.Row row) {
+        Map<String, Object> cleared = null;
+        for (String field : optionalWithDefault.getOrDefault(row.type(), java.util.List.of())) {
+            if (!row.values().containsKey(field)) {
+                if (cleared == null) {
+                    cleared = new java.util.HashMap<>();
+                }
+                cleared.put(field, null);
+            }
+        }
+        if (cleared != null) {
+            tx.update(row.type(), row.id(), cleared);
         }
     }
 

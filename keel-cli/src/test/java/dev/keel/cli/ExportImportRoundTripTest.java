@@ -181,6 +181,14 @@ class ExportImportRoundTripTest {
                     tx.commit();
                 }
             }
+            // A field with a default cleared to null must stay null (insert alone would fill the default).
+            db.execute(tx -> {
+                for (long id = 7; id <= COMPANIES; id += 7) {
+                    Map<String, Object> cleared = new HashMap<>();
+                    cleared.put("rating", null);
+                    tx.update("Company", id, cleared);
+                }
+            });
             for (int from = 0; from < PEOPLE; from += batch) {
                 try (Transaction tx = db.begin()) {
                     for (int i = from; i < Math.min(PEOPLE, from + batch); i++) {
