@@ -71,4 +71,22 @@ class ExplicitIdInsertTest {
             assertEquals("a", db.snapshot().get("Item", 5).orElseThrow().getText("name"));
         }
     }
+
+    @Test
+    void theHighestIdExhaustsAssignedIdsWithoutWrappingOrBreakingTheCheckpoint() {
+        try (KeelDb db = open()) {
+            db.execute(tx -> tx.insert("Item", Long.MAX_VALUE - 1, Map.of("name", "top")));
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> db.execute(tx -> tx.insert("Item", Map.of("name", "one more"))));
+            assertTrue(e.getMessage().contains("exhausted"), e.getMessage());
+            assertThrows(IllegalStateException.class, () -> db.execute(tx -> tx.insert("Item", Map.of("name", "again"))));
+            db.execute(tx -> tx.insert("Item", 3, Map.of("name", "explicit still works")));
+            db.checkpoint();
+        }
+        try (KeelDb db = open()) {
+            assertEquals(2, db.snapshot().count("Item"), "the checkpoint reads back: " + db.recoveryReport());
+            assertEquals("top", db.snapshot().get("Item", Long.MAX_VALUE - 1).orElseThrow().getText("name"));
+            assertThrows(IllegalStateException.class, () -> db.execute(tx -> tx.insert("Item", Map.of("name", "x"))));
+        }
+    }
 }

@@ -55,7 +55,8 @@ final class DemoCommand extends KeelCommand {
         if (java.nio.file.Files.isDirectory(dir) && !DatabaseDirectory.isDatabase(dir)) {
             DatabaseDirectory.requireEmptyOrAbsent(dir, true, "demo directory", ExitCodes.NOT_A_DATABASE);
         }
-        KeelOptions options = KeelOptions.builder().entityType(PERSON).build();
+        KeelOptions options = KeelOptions.builder().entityType(PERSON)
+                .bootBudgets(dev.keel.BootBudgets.unlimited()).build();
         AtomicLong inserted = new AtomicLong();
         long before;
         long elapsed;

@@ -78,6 +78,10 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
                     ? "the export's entity types must equal those stored in the database (keel inspect shows them);"
                     + " nothing was imported. Import into a new directory instead" : null);
         }
+        if (ex instanceof dev.keel.BootBudgetExceededException e) {
+            return new Failure(ExitCodes.UNUSABLE, e.getMessage(), "the open was abandoned before anything was"
+                    + " repaired; nothing was changed");
+        }
         if (ex instanceof StorageException e) {
             return new Failure(ExitCodes.IO_ERROR, e.getMessage(), ioHint(e));
         }

@@ -84,7 +84,7 @@ final class ImportCommand extends KeelCommand {
                 Progress progress = Progress.start(err(), "imported", total, true)) {
             ImportReader decoder = new ImportReader();
             ImportReader.Header header = decoder.header(require(next(reader), "missing header: the input is empty"));
-            KeelOptions.Builder options = KeelOptions.builder();
+            KeelOptions.Builder options = KeelOptions.builder().bootBudgets(dev.keel.BootBudgets.unlimited());
             header.types().forEach(options::entityType);
             KeelOptions built;
             try {

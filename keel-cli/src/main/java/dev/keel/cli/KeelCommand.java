@@ -39,7 +39,9 @@ abstract class KeelCommand implements Callable<Integer> {
     static KeelDb openExisting(Path dir, RecoveryMode mode) {
         DatabaseDirectory.requireDatabase(dir);
         try {
-            return KeelDb.open(dir, KeelOptions.builder().recoveryMode(mode).build());
+            // An operator at a terminal wants recovery to finish, however long: no boot budgets.
+            return KeelDb.open(dir, KeelOptions.builder().recoveryMode(mode)
+                    .bootBudgets(dev.keel.BootBudgets.unlimited()).build());
         } catch (IllegalArgumentException e) {
             if (!Files.isDirectory(dir)) {
                 // READ_ONLY open of a directory that vanished since the check above.

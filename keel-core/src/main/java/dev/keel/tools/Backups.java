@@ -45,17 +45,18 @@ import org.slf4j.LoggerFactory;
  * failure it is removed, so a destination that exists after a normal return is a verified backup.
  *
  * <p>Restore, ordering: the backup must {@link Verifier verify} CLEAN (notes are fine) before a
- * byte is written; a shared lock on it is then held while its checkpoint and log files are copied,
- * each under a temporary name first, synced, then renamed (checkpoints first), and the target and
- * its parent directory synced. The restored directory is then recovered in memory, exactly as a
- * NORMAL open will recover it but without writing (a torn tail is cut only in memory), and compared
- * with the backup recovered the same way (LSN of the last commit, entity count, findings). Any
+ * byte is written; a shared lock on it is then held while its checkpoint and log files are copied
+ * into a hidden staging directory beside the target, each synced, then the staging directory. The
+ * copy is recovered in memory, exactly as a NORMAL open will recover it but without writing (a
+ * torn tail is cut only in memory), and compared with the backup recovered the same way (LSN of
+ * the last commit, entity count, findings); only then is the staging directory renamed to the
+ * target and the parent directory synced. Any
  * database directory that verifies CLEAN is accepted as a backup: its checkpoint and log segments
  * are copied (not its lock file, temporary files, recovery reports or quarantine).
  *
- * <p>Restore, durability: the result is complete only when {@link #restore} returns. On failure
- * every copied file is removed (and the target directory, if restore created it); after a crash in
- * the middle, delete the target and restore again.
+ * <p>Restore, durability: the target appears by one atomic directory rename, complete and checked,
+ * or not at all. On failure the staging directory is removed; a crash can leave a hidden
+ * {@code .<target>.restore-staging-*} directory beside the target, which can be deleted.
  *
  * <p>Thread-safe: each call works on its own files and state.
  */
@@ -146,8 +147,6 @@ public final class Backups {
         private final FileIO io;
         private final Path backup;
         private final Path target;
-        private final List<Path> written = new ArrayList<>();
-        private boolean created;
 
         Restore(FileIO io, Path backup, Path target) {
             this.io = io;
@@ -155,62 +154,53 @@ public final class Backups {
             this.target = target;
         }
 
+        /**
+         * Copies into a hidden staging directory beside the target, checks it, and only then renames
+         * the staging directory to the target (one atomic rename): a crash at any point leaves the
+         * target absent or as it was (empty), never a partial database that would open.
+         */
         RestoreResult run(long started) throws IOException {
             DbDirectory d = DbDirectory.list(io, backup);
             Recovery.Result expected = DryRunFileIO.simulateNormalOpen(io, backup);
-            created = !io.exists(target);
+            Path staging = besideOf(target, "restore-staging");
+            boolean installed = false;
             try {
-                io.createDirectories(target);
+                io.createDirectories(staging);
                 List<Path> files = new ArrayList<>(d.checkpoints());
                 files.addAll(d.segments());
                 for (Path f : files) {
-                    Path temp = target.resolve(f.getFileName() + CheckpointFormat.TEMP_SUFFIX);
-                    written.add(temp);
                     byte[] data = LogFile.readAll(io, f);
-                    try (StorageFile out = io.openForWrite(temp)) {
+                    try (StorageFile out = io.openForWrite(staging.resolve(f.getFileName()))) {
                         out.truncate(0);
                         out.write(ByteBuffer.wrap(data), 0);
                         out.sync();
                     }
                 }
-                for (Path f : files) {
-                    Path temp = target.resolve(f.getFileName() + CheckpointFormat.TEMP_SUFFIX);
-                    Path to = target.resolve(f.getFileName());
-                    written.add(to);
-                    io.move(temp, to);
-                }
-                io.syncDirectory(target);
-                Path parent = target.toAbsolutePath().getParent();
-                if (parent != null) {
-                    io.syncDirectory(parent);
-                }
-                Recovery.Result restored = DryRunFileIO.simulateNormalOpen(io, target);
+                io.syncDirectory(staging);
+                Recovery.Result restored = DryRunFileIO.simulateNormalOpen(io, staging);
                 long entities = entities(restored.store());
                 if (restored.store().lsn() != expected.store().lsn() || entities != entities(expected.store())
                         || findings(restored.report()) != findings(expected.report())) {
                     throw new CorruptionException(target, 0, "the restored copy recovers to LSN "
                             + restored.store().lsn() + " with " + entities + " entities, but the backup to LSN "
-                            + expected.store().lsn() + " with " + entities(expected.store()) + "; the copy was removed."
-                            + " Check the storage of " + target + " and of the backup, then restore again");
+                            + expected.store().lsn() + " with " + entities(expected.store()) + "; nothing was"
+                            + " installed. Check the storage of " + target + " and of the backup, then restore again");
+                }
+                if (io.exists(target)) {
+                    io.delete(target); // checked empty before; the rename needs the name free
+                }
+                io.move(staging, target);
+                installed = true;
+                Path parent = target.toAbsolutePath().getParent();
+                if (parent != null) {
+                    io.syncDirectory(parent);
                 }
                 return new RestoreResult(target, restored.store().lsn(), entities,
                         Duration.ofNanos(System.nanoTime() - started));
-            } catch (IOException | RuntimeException e) {
-                removeCopied(e);
-                throw e;
-            }
-        }
-
-        private void removeCopied(Throwable primary) {
-            try {
-                for (Path p : written) {
-                    io.delete(p);
+            } finally {
+                if (!installed) {
+                    removeStaging(io, staging);
                 }
-                if (created) {
-                    io.delete(target);
-                }
-            } catch (IOException | RuntimeException suppressed) {
-                primary.addSuppressed(suppressed);
             }
         }
     }

@@ -232,6 +232,10 @@ public final class Verifier {
             try {
                 Recovery.Result r = DryRunFileIO.simulateNormalOpen(io, dir);
                 for (RecoveryReport.Event e : r.report().events()) {
+                    if (e.kind().informational()) {
+                        add(Severity.NOTE, e.file(), -1, e.detail() + " (harmless: nothing to do)");
+                        continue;
+                    }
                     switch (e.kind()) {
                         case TEMP_FILE_REMOVED -> {
                             // listed from the directory already
@@ -260,18 +264,27 @@ public final class Verifier {
                         + Advice.what(e) + ". Restore a backup");
                 return null;
             }
-            // Salvage reports the records lost to damage as a gap right after it: part of that damage.
+            // Salvage reports the records lost to damage as a gap right after it, and the rest of the
+            // transaction the damage hit as discarded right before or after it: all part of that damage.
+            java.util.Set<RecoveryReport.EventKind> damage = java.util.EnumSet.of(
+                    RecoveryReport.EventKind.CORRUPT_RECORD_SKIPPED, RecoveryReport.EventKind.CHECKSUM_MISMATCH,
+                    RecoveryReport.EventKind.RECORD_NOT_APPLIED, RecoveryReport.EventKind.TORN_TAIL_CUT);
             List<String> damageEnds = new ArrayList<>();
+            List<String> damageStarts = new ArrayList<>();
             for (RecoveryReport.Event e : r.report().events()) {
-                if (e.kind() == RecoveryReport.EventKind.CORRUPT_RECORD_SKIPPED
-                        || e.kind() == RecoveryReport.EventKind.TORN_TAIL_CUT) {
+                if (damage.contains(e.kind())) {
                     damageEnds.add(e.file().getFileName() + "@" + (e.offset() + e.length()));
+                    damageStarts.add(e.file().getFileName() + "@" + e.offset());
                 }
             }
             for (RecoveryReport.Event e : r.report().events()) {
-                if (e.kind() == RecoveryReport.EventKind.TEMP_FILE_REMOVED || reported(e.file(), e.offset())
+                if (e.kind() == RecoveryReport.EventKind.TEMP_FILE_REMOVED || e.kind().informational()
+                        || reported(e.file(), e.offset())
                         || (e.kind() == RecoveryReport.EventKind.LOG_GAP
-                                && damageEnds.contains(e.file().getFileName() + "@" + e.offset()))) {
+                                && damageEnds.contains(e.file().getFileName() + "@" + e.offset()))
+                        || (e.kind() == RecoveryReport.EventKind.INCOMPLETE_TRANSACTION_DISCARDED
+                                && (damageStarts.contains(e.file().getFileName() + "@" + (e.offset() + e.length()))
+                                        || damageEnds.contains(e.file().getFileName() + "@" + e.offset())))) {
                     continue;
                 }
                 boolean tail = (e.kind() == RecoveryReport.EventKind.TORN_TAIL_CUT

@@ -105,4 +105,25 @@ class BootPhaseTest {
         }
         assertFalse(BootPhase.FAILED.isBooting());
     }
+
+    @Test
+    void aDatabaseThatFailsAfterReadyStaysAtOneHundredPercent() {
+        BootSequence s = sequenceIn(BootPhase.READY);
+        assertEquals(100.0, s.progress().percent());
+        s.fail(new RuntimeException("fsync failed"));
+        assertEquals(100.0, s.progress().percent(), "progress never goes back");
+        s.moveTo(BootPhase.SHUTTING_DOWN);
+        s.finishShutdown();
+        assertEquals(BootPhase.CLOSED, s.phase());
+    }
+
+    @Test
+    void finishingAShutdownPassesThroughAFailureThatHappenedMeanwhile() {
+        BootSequence s = sequenceIn(BootPhase.SHUTTING_DOWN);
+        s.fail(new RuntimeException("segment preparation failed while closing"));
+        assertEquals(BootPhase.FAILED, s.phase());
+        s.finishShutdown();
+        assertEquals(BootPhase.CLOSED, s.phase());
+        assertThrows(IllegalStateException.class, s::finishShutdown, "closing twice is a bug");
+    }
 }

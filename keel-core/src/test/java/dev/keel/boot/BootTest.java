@@ -262,4 +262,42 @@ class BootTest {
         String detail = h.component("boot").orElseThrow().detail();
         assertTrue(detail.startsWith("opening failed") && detail.contains(segment.getFileName().toString()), detail);
     }
+
+    @Test
+    void repairsThatRunPastTheRecoveryBudgetFinishAndAreReportedInsteadOfAbandoned() throws IOException {
+        Path live = tmp.resolve("live");
+        Path image = tmp.resolve("torn");
+        try (KeelDb db = KeelDb.open(live, options().build())) {
+            for (int i = 0; i < 10; i++) {
+                db.execute(tx -> tx.insert("Item", Map.of("n", 1L)));
+            }
+            DbFiles.copy(live, image);
+        }
+        Path segment;
+        try (var files = Files.list(image)) {
+            segment = files.filter(p -> p.getFileName().toString().endsWith(".log")).sorted()
+                    .reduce((a, b) -> b).orElseThrow();
+        }
+        byte[] data = Files.readAllBytes(segment);
+        int end = data.length;
+        while (end > 0 && data[end - 1] == 0) {
+            end--;
+        }
+        try (SeekableByteChannel ch = Files.newByteChannel(segment, StandardOpenOption.WRITE)) {
+            ch.position(end).write(ByteBuffer.wrap(new byte[] {0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47}));
+        }
+        FakeClock clock = new FakeClock();
+        KeelOptions opts = options().clock(clock)
+                .bootBudgets(BootBudgets.unlimited().with(BootPhase.RECOVER, Duration.ofMinutes(1)))
+                .crashHook(p -> {
+                    if (p == dev.keel.fault.CrashPoint.RECOVERY_MID_TAIL_CUT) {
+                        clock.advance(Duration.ofMinutes(2)); // the repair itself is slow
+                    }
+                }).build();
+        try (KeelDb db = KeelDb.open(image, opts)) {
+            assertEquals(1, db.bootMetrics().tailsRepaired(), db.recoveryReport().toString());
+            assertFalse(db.recoveryReport().clean());
+            assertTrue(db.bootMetrics().phaseDurations().get(BootPhase.RECOVER).compareTo(Duration.ofMinutes(1)) > 0);
+        }
+    }
 }

@@ -155,4 +155,29 @@ class HealthTest {
             return files.filter(p -> p.getFileName().toString().endsWith(".kcp")).count();
         }
     }
+
+    @Test
+    void aLogSyncThatHangsDegradesTheLogWhileItHangs() throws Exception {
+        StallingSyncFileIO io = new StallingSyncFileIO();
+        try (KeelDb db = KeelDb.open(tmp.resolve("db"), options().fileIO(io).build())) {
+            db.execute(tx -> tx.insert("Item", Map.of("n", 1L)));
+            io.stall();
+            Thread committer = new Thread(() -> db.execute(tx -> tx.insert("Item", Map.of("n", 2L))));
+            committer.start();
+            assertTrue(io.stalled.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            Health.Component log = db.health().component("log").orElseThrow();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (log.status() == Status.HEALTHY && System.nanoTime() < deadline) {
+                Thread.sleep(50); // the threshold is one second
+                log = db.health().component("log").orElseThrow();
+            }
+            assertEquals(Status.DEGRADED, log.status(), log.toString());
+            assertTrue(log.detail().contains("has been running for"), log.detail());
+            io.release();
+            committer.join(10_000);
+            Health.Component after = db.health().component("log").orElseThrow();
+            assertTrue(after.detail().contains("the last log sync took"), "finished, but it was slow: " + after);
+            assertEquals(0.0, after.values().get("runningSyncMillis"));
+        }
+    }
 }

@@ -28,11 +28,16 @@ import org.slf4j.LoggerFactory;
  * <p>Budgets: checked whenever recovery reports progress (every few thousand records and every
  * segment) and when a phase ends, against the injected clock. Exceeding a budget throws
  * {@link BootBudgetExceededException} on the opening thread, or logs one warning per phase when
- * budgets only warn. Recovery reports progress only before it changes anything on disk, so an
- * abandoned open leaves the directory as a crash at that point would.
+ * budgets only warn. The recovery phase's budget is checked for the last time when recovery is
+ * about to repair ({@link #repairsStarting}); the repairs then run to the end whatever they take,
+ * so an abandoned open leaves the directory as it found it, never half-repaired or repaired
+ * without a report reaching the caller.
  *
- * <p>Threads: the opening thread drives it; {@link #progress()} and {@link #phase()} may be called
- * from any thread at any time. The listener is called on the opening thread, outside the lock.
+ * <p>Threads: the opening thread drives the boot; a failure later moves to FAILED from whatever
+ * thread hit it, and closing from the closing thread. {@link #progress()} and {@link #phase()} may
+ * be called from any thread at any time. The listener is called on the thread that made the
+ * change, one call at a time and in the order of the changes (a delivery lock is held while it
+ * runs, so it must be quick and must not call into the database).
  */
 public final class BootSequence implements RecoveryProgress {
     private static final Logger LOG = LoggerFactory.getLogger(BootSequence.class);
@@ -47,6 +52,8 @@ public final class BootSequence implements RecoveryProgress {
     private Instant phaseStarted;
     private Instant readyAt;
     private boolean warned;
+    /** The current phase's budget no longer applies: recovery began repairs that must finish and be reported. */
+    private boolean budgetWaived;
     private String failure;
     private Throwable failureCause;
     private int notifiedPercent = -1;
@@ -150,6 +157,7 @@ public final class BootSequence implements RecoveryProgress {
         phase = next;
         phaseStarted = now;
         warned = false;
+        budgetWaived = false;
         if (next == BootPhase.READY) {
             readyAt = now;
         }
@@ -158,7 +166,7 @@ public final class BootSequence implements RecoveryProgress {
     /** Throws (or warns once) if the current phase ran past its budget. Called with the lock held. */
     private void checkBudget() {
         Duration budget = budgets.budget(phase).orElse(null);
-        if (budget == null) {
+        if (budget == null || budgetWaived) {
             return;
         }
         Duration spent = Duration.between(phaseStarted, clock.instant());
@@ -210,7 +218,7 @@ public final class BootSequence implements RecoveryProgress {
      */
     private double percent() {
         if (!phase.isBooting()) {
-            return phase == BootPhase.FAILED ? lastBootPercent : 100;
+            return phase == BootPhase.FAILED && readyAt == null ? lastBootPercent : 100;
         }
         long work = Math.max(0, checkpointBytesTotal) + Math.max(0, logBytesTotal);
         double fraction;
@@ -238,21 +246,41 @@ public final class BootSequence implements RecoveryProgress {
                 tailsRepaired, recordsQuarantined, transactionsRolledBack, replayBytesPerSecond);
     }
 
+    private final Object delivery = new Object();
+
+    /** Delivers a snapshot taken under the delivery lock, so deliveries are in the order of the changes. */
     private void notifyListener(boolean always) {
-        BootProgress p;
-        synchronized (this) {
-            p = progress();
-            int pct = (int) p.percent();
-            if (!always && pct <= notifiedPercent) {
-                return;
+        synchronized (delivery) {
+            BootProgress p;
+            synchronized (this) {
+                p = progress();
+                int pct = (int) p.percent();
+                if (!always && pct <= notifiedPercent) {
+                    return;
+                }
+                notifiedPercent = pct;
             }
-            notifiedPercent = pct;
+            try {
+                listener.onProgress(p);
+            } catch (RuntimeException e) {
+                LOG.warn("boot listener of {} threw; ignored", directory, e);
+            }
         }
-        try {
-            listener.onProgress(p);
-        } catch (RuntimeException e) {
-            LOG.warn("boot listener of {} threw; ignored", directory, e);
+    }
+
+    /** Ends closing: {@code SHUTTING_DOWN -> CLOSED}, passing through a failure that happened meanwhile. */
+    public void finishShutdown() {
+        synchronized (this) {
+            if (phase == BootPhase.FAILED) {
+                enter(BootPhase.SHUTTING_DOWN);
+            }
+            if (phase != BootPhase.SHUTTING_DOWN) {
+                throw new IllegalStateException("invalid boot transition " + phase + " -> CLOSED for " + directory
+                        + " (this is a bug in KeelDB)");
+            }
+            enter(BootPhase.CLOSED);
         }
+        notifyListener(true);
     }
 
     /** Records progress, checks the budget, tells the listener when a percent more is done. */
@@ -294,6 +322,15 @@ public final class BootSequence implements RecoveryProgress {
             recordsTotal = records;
         }
         advanced();
+    }
+
+    /** Last budget check of the recovery phase; after it the repairs run to the end whatever they take. */
+    @Override
+    public void repairsStarting() {
+        synchronized (this) {
+            checkBudget();
+            budgetWaived = true;
+        }
     }
 
     @Override

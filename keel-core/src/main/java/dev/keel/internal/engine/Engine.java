@@ -217,14 +217,20 @@ public final class Engine implements TxContext {
 
     /** Stops background work and closes the log without a checkpoint: opening was abandoned in WARMUP. */
     private void stopAfterFailedBoot(Throwable primary) {
+        // Background work must have ended before the lock is released: a checkpoint still running
+        // could otherwise rename or delete files while another instance has the database open.
         if (background != null) {
-            background.shutdownNow();
+            background.stop();
         }
-        if (wal != null) {
-            try {
-                wal.close();
-            } catch (IOException | RuntimeException e) {
-                primary.addSuppressed(e);
+        try {
+            if (wal != null) {
+                wal.close(); // waits for a segment being prepared
+            }
+        } catch (IOException | RuntimeException e) {
+            primary.addSuppressed(e);
+        } finally {
+            if (background != null) {
+                background.shutdownNow();
             }
         }
     }
@@ -462,7 +468,17 @@ public final class Engine implements TxContext {
 
     @Override
     public long allocateId(int typeId) {
-        return nextIds.computeIfAbsent(typeId, k -> new AtomicLong(1)).getAndIncrement();
+        // Ids are 1 .. Long.MAX_VALUE - 1 (a stored id must leave a next one); never wrap around.
+        long id = nextIds.computeIfAbsent(typeId, k -> new AtomicLong(1))
+                .getAndUpdate(next -> next == Long.MAX_VALUE ? next : next + 1);
+        if (id == Long.MAX_VALUE) {
+            String type = published.schema().byId(typeId) != null ? published.schema().byId(typeId).name()
+                    : "type id " + typeId;
+            throw new IllegalStateException("the ids of entity type " + type + " are exhausted: the highest id, "
+                    + (Long.MAX_VALUE - 1) + ", is taken (an explicit id that high leaves none above it); insert with"
+                    + " explicit lower ids instead");
+        }
+        return id;
     }
 
     @Override
@@ -654,10 +670,7 @@ public final class Engine implements TxContext {
         try {
             closeAll();
         } finally {
-            if (boot.phase() == dev.keel.BootPhase.FAILED) {
-                boot.moveTo(dev.keel.BootPhase.SHUTTING_DOWN);
-            }
-            boot.moveTo(dev.keel.BootPhase.CLOSED);
+            boot.finishShutdown();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

@@ -119,7 +119,12 @@ final class HealthCheck {
             problems.add("only " + free + " bytes free on the log's disk (warning below " + low + "); free space"
                     + " before writes fail with a full disk");
         }
-        if (sync.lastNanos() > SLOW_SYNC.toNanos()) {
+        long running = wal.runningSyncNanos();
+        values.put("runningSyncMillis", running / 1e6);
+        if (running > SLOW_SYNC.toNanos()) {
+            problems.add("a log sync has been running for " + running / 1_000_000 + " ms (a stalled disk?); commits"
+                    + " wait for it");
+        } else if (sync.lastNanos() > SLOW_SYNC.toNanos()) {
             problems.add("the last log sync took " + sync.lastNanos() / 1_000_000 + " ms (slow disk or overloaded"
                     + " storage); commits wait for it");
         }

@@ -149,7 +149,6 @@ public final class Recovery {
      */
     public Result replayLog() throws IOException {
         long started = System.nanoTime();
-        removeTempFiles(files);
         Store base = checkpoint != null ? checkpoint.store() : MemStore.EMPTY;
         List<LogSegment> log = readLog(files);
         long frames = 0;
@@ -189,6 +188,9 @@ public final class Recovery {
         for (LogReplay.Cut cut : replay.cuts) {
             recordsQuarantined += recordsIn(cut);
         }
+        progress.repairsStarting();
+        // From here on the directory changes (never in READ_ONLY); nothing may abandon recovery.
+        removeTempFiles(files);
         for (LogReplay.Cut cut : replay.cuts) {
             // A log that stays must lose its tail: left in place, the records of the next segment
             // would make it look like corruption on the next open.

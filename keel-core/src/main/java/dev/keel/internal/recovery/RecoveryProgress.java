@@ -28,4 +28,12 @@ public interface RecoveryProgress {
     /** {@code records} records were replayed so far (called every few thousand records). */
     default void replayed(long records) {
     }
+
+    /**
+     * Replay is done and recovery is about to change the directory (remove temp files, cut a tail,
+     * quarantine, checkpoint). The last moment recovery may be abandoned: an implementation may throw
+     * here, but must not throw for this recovery afterwards, or a repair would go unreported.
+     */
+    default void repairsStarting() {
+    }
 }

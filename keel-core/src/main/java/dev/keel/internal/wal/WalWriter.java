@@ -426,7 +426,7 @@ public final class WalWriter implements Closeable {
             }
             if (c.seal) {
                 if (dirty.remove(c.segment)) {
-                    f.sync();
+                    timedSync(f);
                 }
                 f.close();
                 c.segment.closed = true;
@@ -441,9 +441,7 @@ public final class WalWriter implements Closeable {
         }
         if (sync) {
             for (Iterator<Segment> it = dirty.iterator(); it.hasNext(); ) {
-                long start = System.nanoTime();
-                it.next().file().sync();
-                recordSync(System.nanoTime() - start);
+                timedSync(it.next().file());
                 it.remove();
             }
         }
@@ -454,10 +452,27 @@ public final class WalWriter implements Closeable {
     }
 
     private volatile SyncStats syncStats = new SyncStats(0, 0, 0, 0);
+    /** {@link System#nanoTime()} when the sync now running began, or 0: a hung sync shows here. */
+    private volatile long syncStartedNanos;
 
-    private void recordSync(long nanos) {
-        SyncStats s = syncStats; // only the flush leader syncs, one at a time
+    /** Syncs {@code f}, measuring it. Only the flush leader syncs, one at a time. */
+    private void timedSync(StorageFile f) throws IOException {
+        long start = System.nanoTime();
+        syncStartedNanos = start;
+        try {
+            f.sync();
+        } finally {
+            syncStartedNanos = 0;
+        }
+        long nanos = System.nanoTime() - start;
+        SyncStats s = syncStats;
         syncStats = new SyncStats(s.syncs() + 1, nanos, Math.max(s.maxNanos(), nanos), s.totalNanos() + nanos);
+    }
+
+    /** How long the log sync now running has taken, or 0 when none is running. */
+    public long runningSyncNanos() {
+        long started = syncStartedNanos;
+        return started == 0 ? 0 : Math.max(1, System.nanoTime() - started);
     }
 
     /** Sync latencies of the log since open. */
