@@ -188,8 +188,9 @@ final class OnlineCopy {
             write(io, staging.resolve(f.path().getFileName()), f.data(), length);
         }
         Recovery.Result r = Recovery.run(io, staging, RecoveryMode.READ_ONLY, CrashHook.NONE);
-        if (!r.report().events().isEmpty()) {
-            RecoveryReport.Event e = r.report().events().get(0);
+        RecoveryReport.Event e = r.report().events().stream().filter(ev -> !ev.kind().informational()).findFirst()
+                .orElse(null);
+        if (e != null) {
             throw new CorruptionException(source.resolve(e.file().getFileName()), e.offset(), "the copied state does"
                     + " not recover cleanly (" + e.kind() + ": " + e.detail() + "); the backup was not taken. "
                     + Advice.verify(source));

@@ -112,8 +112,10 @@ final class LogReplay {
             if (damage != null) {
                 String proof = evidenceAfter(log, s, damage);
                 if (proof != null) {
-                    throw corruption(seg, damage.offset(), "damaged log record (" + damage.length() + " bytes that are"
-                            + " not a valid record) followed by " + proof);
+                    boolean checksum = WalFormat.plausibleFrameSize(seg.data(), damage.offset(), seg.data().length) >= 0;
+                    throw corruption(seg, damage.offset(), "damaged log record (" + damage.length() + " bytes: "
+                            + (checksum ? "a well-formed record whose checksum does not match" : "not a valid record")
+                            + ") followed by " + proof);
                 }
                 cutTornTail(seg, damage);
                 for (int later = s + 1; later < log.size(); later++) {

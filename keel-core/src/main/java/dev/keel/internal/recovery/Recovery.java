@@ -223,6 +223,8 @@ public final class Recovery {
         } else if (mode != RecoveryMode.READ_ONLY) {
             retainOrDelete(log, retained);
         }
+        // In the order of the files and offsets they are about, however recovery came across them.
+        events.sort(Comparator.comparing((Event e) -> e.file().getFileName().toString()).thenComparingLong(Event::offset));
         RecoveryReport report = new RecoveryReport(mode, checkpoint != null ? checkpoint.lsn() : 0,
                 checkpoint != null ? dir.resolve(CheckpointFormat.fileName(checkpoint.lsn())) : null, log.size(),
                 bytesRead, replay.recordsReplayed, replay.transactionsReplayed, replay.transactionsRolledBack, lastLsn,
