@@ -45,6 +45,8 @@ public final class KeelDb implements AutoCloseable {
      * @throws CorruptionException damage that {@link RecoveryMode#NORMAL} will not repair
      * @throws SchemaMismatchException a declared type differs from the stored one
      * @throws StorageException an I/O error
+     * @throws BootBudgetExceededException a phase of opening ran past its {@link BootBudgets budget}
+     *         (nothing was changed on disk)
      */
     public static KeelDb open(Path directory, KeelOptions options) {
         Objects.requireNonNull(directory, "directory");
