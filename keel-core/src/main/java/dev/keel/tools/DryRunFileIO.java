@@ -85,9 +85,15 @@ final class DryRunFileIO implements FileIO {
         return reads.usableSpace(path);
     }
 
+    /**
+     * Refuses: the caller of a simulation holds the real lock itself, and recovery never locks, so a
+     * request here would be a simulation trying to act like an open; failing it keeps the dry run
+     * from ever holding (or, on close, dropping) an OS lock on the real file.
+     */
     @Override
-    public LockHandle tryLock(Path lockFile, boolean shared) {
-        throw new UnsupportedOperationException("a dry run takes no lock (" + lockFile + ")");
+    public LockHandle tryLock(Path lockFile, boolean shared) throws IOException {
+        throw new IOException("a dry-run recovery takes no lock (asked for " + lockFile + "); the tool that runs it"
+                + " holds the real lock");
     }
 
     /** A file opened for writing in a dry run: empty, and every write is dropped. */

@@ -6,10 +6,10 @@ import static dev.keel.tools.ToolsTestSupport.crashImage;
 import static dev.keel.tools.ToolsTestSupport.fill;
 import static dev.keel.tools.ToolsTestSupport.flipByte;
 import static dev.keel.tools.ToolsTestSupport.frames;
-import static dev.keel.tools.ToolsTestSupport.lastTransaction;
 import static dev.keel.tools.ToolsTestSupport.listing;
 import static dev.keel.tools.ToolsTestSupport.options;
 import static dev.keel.tools.ToolsTestSupport.segmentsWithFrames;
+import static dev.keel.tools.ToolsTestSupport.tornCrashImage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -143,14 +143,7 @@ class BackupsTest {
 
     @Test
     void backupOfACrashedDatabaseHoldsItsCommittedPrefix() throws IOException {
-        Path live = tmp.resolve("live");
-        Path dir;
-        try (KeelDb db = KeelDb.open(live, options())) {
-            fill(db, 10);
-            dir = crashImage(live, tmp.resolve("db"), false);
-        }
-        Path segment = segmentsWithFrames(dir).get(segmentsWithFrames(dir).size() - 1);
-        flipByte(segment, lastTransaction(segment)[1] - 3);
+        Path dir = tornCrashImage(tmp, "db", 10);
         BackupResult r = Backups.backup(dir, tmp.resolve("backup"));
         assertEquals(18, r.entities(), "the torn last transaction is not in it");
         try (KeelDb crashed = KeelDb.open(dir, options()); KeelDb backup = KeelDb.open(r.directory(), options())) {
@@ -250,14 +243,7 @@ class BackupsTest {
 
     @Test
     void aCrashedDatabaseDirectoryRestoresAsItWillOpen() throws IOException {
-        Path live = tmp.resolve("live");
-        Path image;
-        try (KeelDb db = KeelDb.open(live, options())) {
-            fill(db, 12);
-            image = crashImage(live, tmp.resolve("image"), false);
-        }
-        Path segment = segmentsWithFrames(image).get(segmentsWithFrames(image).size() - 1);
-        flipByte(segment, lastTransaction(segment)[1] - 3);
+        Path image = tornCrashImage(tmp, "image", 12);
         RestoreResult r = Backups.restore(image, tmp.resolve("restored"));
         try (KeelDb restored = KeelDb.open(r.directory(), options())) {
             assertEquals(restored.snapshot().lsn(), r.lsn(), "the last commit, not the torn records after it");

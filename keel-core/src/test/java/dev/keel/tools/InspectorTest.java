@@ -7,6 +7,7 @@ import static dev.keel.tools.ToolsTestSupport.lastTransaction;
 import static dev.keel.tools.ToolsTestSupport.listing;
 import static dev.keel.tools.ToolsTestSupport.options;
 import static dev.keel.tools.ToolsTestSupport.segmentsWithFrames;
+import static dev.keel.tools.ToolsTestSupport.tornCrashImage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -71,14 +72,8 @@ class InspectorTest {
 
     @Test
     void showsTheRecoveryReportAndQuarantineAfterATornTailWasRepaired() throws IOException {
-        Path live = tmp.resolve("live");
-        Path dir;
-        try (KeelDb db = KeelDb.open(live, options())) {
-            fill(db, 10);
-            dir = crashImage(live, tmp.resolve("db"), false);
-        }
-        Path segment = segmentsWithFrames(dir).get(segmentsWithFrames(dir).size() - 1);
-        flipByte(segment, lastTransaction(segment)[1] - 3);
+        Path dir = tornCrashImage(tmp, "db", 10);
+        String segment = segmentsWithFrames(dir).get(segmentsWithFrames(dir).size() - 1).getFileName().toString();
         DatabaseInfo before = Inspector.inspect(dir);
         assertEquals(Map.of("Customer", 9L, "Order", 9L), before.entitiesPerType(), "the torn transaction is not counted");
         assertTrue(before.notes().stream().anyMatch(n -> n.contains("TORN_TAIL_CUT")), before.notes().toString());
@@ -90,7 +85,7 @@ class InspectorTest {
         assertNotNull(after.lastRecoveryReport());
         assertTrue(after.lastRecoveryReport().contains("\"kind\": \"TORN_TAIL_CUT\""), after.lastRecoveryReport());
         assertEquals(1, after.quarantineFiles().size(), after.quarantineFiles().toString());
-        assertTrue(after.quarantineFiles().get(0).startsWith(segment.getFileName() + "@"));
+        assertTrue(after.quarantineFiles().get(0).startsWith(segment + "@"), after.quarantineFiles().toString());
         assertEquals(Map.of("Customer", 9L, "Order", 9L), after.entitiesPerType());
     }
 

@@ -69,6 +69,23 @@ final class ToolsTestSupport {
         return to;
     }
 
+    /**
+     * A crash image of a database with {@code transactions} filled in, whose last transaction is
+     * torn (a byte near its commit flipped): what NORMAL recovery cuts as a torn tail.
+     */
+    static Path tornCrashImage(Path tmp, String name, int transactions) throws IOException {
+        Path live = tmp.resolve(name + "-live");
+        Path image;
+        try (KeelDb db = KeelDb.open(live, options())) {
+            fill(db, transactions);
+            image = crashImage(live, tmp.resolve(name), false);
+        }
+        List<Path> withFrames = segmentsWithFrames(image);
+        Path segment = withFrames.get(withFrames.size() - 1);
+        flipByte(segment, lastTransaction(segment)[1] - 3);
+        return image;
+    }
+
     static List<Path> segments(Path dir) {
         return DbFiles.list(dir).stream().filter(p -> WalFormat.parseId(p.getFileName().toString()) >= 0).toList();
     }
