@@ -4,7 +4,9 @@ package dev.keel;
  * The type of an entity field. The numeric id is stored in the database and never changes.
  * Java value types: TEXT {@code String}, LONG {@code Long}, DOUBLE {@code Double}, BOOLEAN
  * {@code Boolean}, TIMESTAMP {@code java.time.Instant}, BYTES {@code byte[]}, REFERENCE
- * {@code Long} (id of an entity of the target type), VECTOR {@code float[]}.
+ * {@code Long} (id of an entity of the target type), VECTOR {@code float[]}, INT {@code Integer}.
+ * Widening a field's type (INT to LONG to DOUBLE) is a compatible schema change; see
+ * {@link #widensTo(FieldType)}.
  */
 public enum FieldType {
     TEXT(1, String.class),
@@ -14,7 +16,8 @@ public enum FieldType {
     TIMESTAMP(5, java.time.Instant.class),
     BYTES(6, byte[].class),
     REFERENCE(7, Long.class),
-    VECTOR(8, float[].class);
+    VECTOR(8, float[].class),
+    INT(9, Integer.class);
 
     private final int id;
     private final Class<?> javaType;
@@ -32,6 +35,15 @@ public enum FieldType {
     /** The Java class of values of this type. */
     public Class<?> javaType() {
         return javaType;
+    }
+
+    /**
+     * Whether a stored field of this type may be redeclared as {@code wider} and its values converted:
+     * INT to LONG or DOUBLE, LONG to DOUBLE (a long that a double cannot hold exactly stops the
+     * migration, naming the entity), and any type to itself.
+     */
+    public boolean widensTo(FieldType wider) {
+        return this == wider || (this == INT && (wider == LONG || wider == DOUBLE)) || (this == LONG && wider == DOUBLE);
     }
 
     /** The type with the given stable id, or {@code null}. */

@@ -11,4 +11,7 @@ import java.lang.annotation.Target;
 public @interface Reference {
     /** The target entity type name. */
     String value();
+
+    /** What deleting the target does to this entity (RESTRICT unless declared). */
+    OnDelete onDelete() default OnDelete.RESTRICT;
 }

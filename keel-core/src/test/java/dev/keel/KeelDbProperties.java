@@ -779,6 +779,7 @@ class KeelDbProperties {
                     case 1 -> (float) rnd.nextDouble();
                     default -> rnd.nextDouble(-1e9, 1e9);
                 };
+                case INT -> rnd.nextBoolean() ? rnd.nextInt() : new int[] {Integer.MIN_VALUE, Integer.MAX_VALUE, 0}[rnd.nextInt(3)];
                 case BOOLEAN -> rnd.nextBoolean();
                 case TIMESTAMP -> Instant.ofEpochSecond(rnd.nextLong(-100_000_000_000L, 100_000_000_000L),
                         rnd.nextInt(1_000_000_000));

@@ -647,7 +647,7 @@ class KeelDbTest {
         assertEquals(List.of(
                 Field.text("title").required(),
                 Field.reference("author", "Author"),
-                Field.longField("pages").required(),
+                Field.intField("pages").required(),
                 Field.doubleField("price").required(),
                 Field.bool("inPrint").required(),
                 Field.timestamp("published"),

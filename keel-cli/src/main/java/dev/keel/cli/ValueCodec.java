@@ -16,6 +16,7 @@ import java.util.Base64;
  * <pre>
  * TEXT       string
  * LONG       number (whole)
+ * INT        number (whole, 32-bit)
  * DOUBLE     number, or the string "NaN", "Infinity" or "-Infinity"
  * BOOLEAN    true / false
  * TIMESTAMP  ISO-8601 instant string, e.g. "2025-01-31T12:00:00.123456789Z"
@@ -35,6 +36,7 @@ final class ValueCodec {
         switch (type) {
             case TEXT -> g.writeString((String) value);
             case LONG, REFERENCE -> g.writeNumber((Long) value);
+            case INT -> g.writeNumber((Integer) value);
             case DOUBLE -> writeDouble(g, (Double) value);
             case BOOLEAN -> g.writeBoolean((Boolean) value);
             case TIMESTAMP -> g.writeString(value.toString());
@@ -88,6 +90,11 @@ final class ValueCodec {
                 require(p.getNumberType() != JsonParser.NumberType.BIG_INTEGER, p, what, "a whole number in the"
                         + " 64-bit range");
                 yield p.getLongValue();
+            }
+            case INT -> {
+                require(t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT, p, what,
+                        "a whole number in the 32-bit range");
+                yield p.getIntValue();
             }
             case DOUBLE -> readDouble(p, what);
             case BOOLEAN -> {

@@ -18,6 +18,7 @@ import java.util.Map;
  * entity := varlong version | varint fieldCount | (varint fieldId | value)*   (non-null fields only)
  * value  := TEXT      varint length | UTF-8
  *         | LONG      zig-zag varlong
+ *         | INT       zig-zag varlong (within the int range)
  *         | DOUBLE    8 bytes, IEEE-754 bits little-endian
  *         | BOOLEAN   1 byte (0 or 1)
  *         | TIMESTAMP zig-zag varlong epoch seconds | varint nanos (0..999,999,999)
@@ -67,7 +68,10 @@ public final class EntityCodec {
             try {
                 slots[i] = Values.coerce(f.type(), v, () -> "value");
             } catch (IllegalArgumentException e) {
-                throw new ConstraintViolationException(type.name(), f.name(), e.getMessage());
+                throw new ConstraintViolationException(type.name(), f.name(), v, "type", e.getMessage());
+            }
+            if (type.hasRules()) {
+                type.rules(i).check(type.name(), slots[i]);
             }
             present++;
         }
@@ -138,6 +142,7 @@ public final class EntityCodec {
         switch (type) {
             case TEXT -> out.writeString((String) v);
             case LONG -> out.writeZigZag((Long) v);
+            case INT -> out.writeZigZag((Integer) v);
             case DOUBLE -> out.writeLong(Double.doubleToRawLongBits((Double) v));
             case BOOLEAN -> out.writeByte((Boolean) v ? 1 : 0);
             case TIMESTAMP -> {
@@ -161,6 +166,13 @@ public final class EntityCodec {
         return switch (type) {
             case TEXT -> in.readString();
             case LONG -> in.readZigZag();
+            case INT -> {
+                long v = in.readZigZag();
+                if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                    throw new MalformedDataException("INT value " + v + " out of range");
+                }
+                yield (int) v;
+            }
             case DOUBLE -> Double.longBitsToDouble(in.readLong());
             case BOOLEAN -> {
                 int b = in.readByte();

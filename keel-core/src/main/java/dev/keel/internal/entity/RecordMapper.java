@@ -1,6 +1,14 @@
 package dev.keel.internal.entity;
 
 import dev.keel.Default;
+import dev.keel.Indexed;
+import dev.keel.Length;
+import dev.keel.Matches;
+import dev.keel.Max;
+import dev.keel.Min;
+import dev.keel.OneOf;
+import dev.keel.RenamedFrom;
+import dev.keel.Unique;
 import dev.keel.Entity;
 import dev.keel.EntityName;
 import dev.keel.EntityType;
@@ -31,8 +39,8 @@ public final class RecordMapper<R extends Record> {
     };
     private static final Map<Class<?>, FieldType> TYPES = new ConcurrentHashMap<>(Map.ofEntries(
             Map.entry(String.class, FieldType.TEXT), Map.entry(long.class, FieldType.LONG),
-            Map.entry(Long.class, FieldType.LONG), Map.entry(int.class, FieldType.LONG),
-            Map.entry(Integer.class, FieldType.LONG), Map.entry(short.class, FieldType.LONG),
+            Map.entry(Long.class, FieldType.LONG), Map.entry(int.class, FieldType.INT),
+            Map.entry(Integer.class, FieldType.INT), Map.entry(short.class, FieldType.INT),
             Map.entry(double.class, FieldType.DOUBLE), Map.entry(Double.class, FieldType.DOUBLE),
             Map.entry(float.class, FieldType.DOUBLE), Map.entry(boolean.class, FieldType.BOOLEAN),
             Map.entry(Boolean.class, FieldType.BOOLEAN), Map.entry(Instant.class, FieldType.TIMESTAMP),
@@ -53,9 +61,16 @@ public final class RecordMapper<R extends Record> {
         Class<?>[] types = new Class<?>[components.length];
         EntityName named = recordClass.getAnnotation(EntityName.class);
         EntityType.Builder b = EntityType.builder(named != null ? named.value() : recordClass.getSimpleName());
+        RenamedFrom typeRename = recordClass.getAnnotation(RenamedFrom.class);
+        if (typeRename != null) {
+            b.renamedFrom(typeRename.value());
+        }
         for (int i = 0; i < components.length; i++) {
             types[i] = components[i].getType();
             b.field(fieldFor(components[i]));
+            if (components[i].isAnnotationPresent(Indexed.class)) {
+                b.index(components[i].getName());
+            }
         }
         this.entityType = b.build();
         this.accessors = new java.lang.reflect.Method[components.length];
@@ -89,7 +104,7 @@ public final class RecordMapper<R extends Record> {
             if (t != long.class && t != Long.class) {
                 throw new IllegalArgumentException("@Reference component " + c.getName() + " must be long or Long");
             }
-            f = Field.reference(c.getName(), ref.value());
+            f = Field.reference(c.getName(), ref.value()).onDelete(ref.onDelete());
         } else {
             FieldType type = TYPES.get(t);
             if (type == null) {
@@ -102,6 +117,7 @@ public final class RecordMapper<R extends Record> {
         if (t.isPrimitive() || c.isAnnotationPresent(Required.class)) {
             f = f.required();
         }
+        f = withRules(f, c);
         Default def = c.getAnnotation(Default.class);
         if (def != null) {
             f = f.defaultValue(parseDefault(f, def.value()));
@@ -109,11 +125,57 @@ public final class RecordMapper<R extends Record> {
         return f;
     }
 
+    private static Field withRules(Field f, RecordComponent c) {
+        try {
+            if (c.isAnnotationPresent(Unique.class)) {
+                f = f.unique();
+            }
+            Min min = c.getAnnotation(Min.class);
+            Max max = c.getAnnotation(Max.class);
+            if (min != null) {
+                f = f.min(bound(f, min.value()));
+            }
+            if (max != null) {
+                f = f.max(bound(f, max.value()));
+            }
+            Length length = c.getAnnotation(Length.class);
+            if (length != null) {
+                f = f.length(length.min(), length.max());
+            }
+            Matches matches = c.getAnnotation(Matches.class);
+            if (matches != null) {
+                f = f.pattern(matches.value());
+            }
+            OneOf oneOf = c.getAnnotation(OneOf.class);
+            if (oneOf != null) {
+                f = f.oneOf((Object[]) oneOf.value());
+            }
+            RenamedFrom renamed = c.getAnnotation(RenamedFrom.class);
+            if (renamed != null) {
+                f = f.renamedFrom(renamed.value());
+            }
+            return f;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("record component " + c.getDeclaringRecord().getSimpleName() + "."
+                    + c.getName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Object bound(Field f, long value) {
+        return switch (f.type()) {
+            case INT -> Math.toIntExact(value);
+            case DOUBLE -> (double) value;
+            case TIMESTAMP -> java.time.Instant.ofEpochSecond(value);
+            default -> value;
+        };
+    }
+
     private static Object parseDefault(Field f, String text) {
         try {
             return switch (f.type()) {
                 case TEXT -> text;
                 case LONG, REFERENCE -> Long.parseLong(text);
+                case INT -> Integer.parseInt(text);
                 case DOUBLE -> Double.parseDouble(text);
                 case BOOLEAN -> switch (text) {
                     case "true" -> Boolean.TRUE;
@@ -180,10 +242,10 @@ public final class RecordMapper<R extends Record> {
             return null;
         }
         if (t == int.class || t == Integer.class) {
-            return Math.toIntExact((Long) v);
+            return v instanceof Long l ? Math.toIntExact(l) : v;
         }
         if (t == short.class) {
-            return (short) Math.toIntExact((Long) v);
+            return (short) (v instanceof Long l ? Math.toIntExact(l) : (Integer) v);
         }
         if (t == float.class) {
             return ((Double) v).floatValue();

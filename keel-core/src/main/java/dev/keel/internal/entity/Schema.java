@@ -9,19 +9,32 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The stored schema: entity types with their stable ids, and a version that grows with each change.
- * Immutable; {@link #reconcile} returns a new schema.
+ * The stored schema: entity types with their stable ids, a version that grows with each change, and
+ * the progress of user-defined migration steps. Immutable; {@link #reconcile} returns a new schema.
  */
 public final class Schema {
     public static final Schema EMPTY = new Schema(0, List.of());
 
+    /**
+     * Progress of a user-defined migration step over the entities of one type: the entities up to
+     * and including {@code lastId} have been migrated; {@code done} once all were.
+     */
+    public record StepState(String name, int typeId, long lastId, boolean done) {
+    }
+
     private final int version;
+    private final List<StepState> steps;
     private final Map<String, StoredType> byName = new LinkedHashMap<>();
     private final Map<Integer, StoredType> byId = new LinkedHashMap<>();
     private final StoredType[] ordered;
 
     public Schema(int version, Collection<StoredType> types) {
+        this(version, types, List.of());
+    }
+
+    public Schema(int version, Collection<StoredType> types, List<StepState> steps) {
         this.version = version;
+        this.steps = List.copyOf(steps);
         for (StoredType t : types) {
             if (byName.put(t.name(), t) != null || byId.put(t.typeId(), t) != null) {
                 throw new IllegalArgumentException("duplicate stored type " + t.name() + " / id " + t.typeId());
@@ -32,6 +45,21 @@ public final class Schema {
 
     public int version() {
         return version;
+    }
+
+    /** User-defined migration steps that have run or are running, in the order they started. */
+    public List<StepState> steps() {
+        return steps;
+    }
+
+    /** The state of the step named {@code name}, or null if it never ran. */
+    public StepState step(String name) {
+        for (StepState s : steps) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     public Collection<StoredType> types() {
@@ -86,6 +114,6 @@ public final class Schema {
         }
         List<StoredType> all = new ArrayList<>(byName.values());
         all.addAll(added);
-        return new Schema(version + 1, all);
+        return new Schema(version + 1, all, steps);
     }
 }

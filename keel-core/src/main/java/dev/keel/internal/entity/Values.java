@@ -12,13 +12,15 @@ public final class Values {
 
     /**
      * Converts {@code value} to the Java type of {@code type}, accepting lossless widenings (int,
-     * short, byte to long; float, int to double; Long ids for references).
+     * short, byte to int or long; float, int to double; Long ids for references).
      *
      * @throws IllegalArgumentException when the value does not fit the type; {@code what} names it
      */
     public static Object coerce(FieldType type, Object value, Supplier<String> what) {
         Object v = switch (type) {
             case TEXT -> value instanceof String ? value : null;
+            case INT -> value instanceof Integer || value instanceof Short || value instanceof Byte
+                    ? Integer.valueOf(((Number) value).intValue()) : null;
             case LONG, REFERENCE -> value instanceof Long || value instanceof Integer || value instanceof Short
                     || value instanceof Byte ? Long.valueOf(((Number) value).longValue()) : null;
             case DOUBLE -> value instanceof Double || value instanceof Float || value instanceof Integer
