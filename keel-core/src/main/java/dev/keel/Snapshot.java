@@ -30,4 +30,18 @@ public interface Snapshot {
 
     /** Number of entities of {@code type}. */
     long count(String type);
+
+    /**
+     * The entities that match {@code query}, in its order, up to its limit. An index answers it
+     * when one fits (equality on its leading fields, then a range, prefix or order on the next);
+     * otherwise every entity of the type is read and filtered; {@link #explain} says which. In a
+     * transaction the results include its own writes. The stream is lazy when no sort is needed.
+     *
+     * @throws IllegalArgumentException an unknown type or field, or a value that does not fit the
+     *         field's type (e.g. a prefix on a non-TEXT field)
+     */
+    Stream<Entity> query(Query query);
+
+    /** How {@link #query} would run {@code query}: the index it reads or a scan, filters, sorting. */
+    QueryPlan explain(Query query);
 }

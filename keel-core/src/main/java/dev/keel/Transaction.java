@@ -17,8 +17,11 @@ public interface Transaction extends Snapshot, AutoCloseable {
      * type; an id given to a transaction that rolls back may be reused after a restart). Absent
      * fields take their defaults.
      *
-     * @throws ConstraintViolationException a required field is missing, a value has the wrong type,
-     *         or a field is not declared
+     * @throws ConstraintViolationException a required field is missing, a value has the wrong type
+     *         or breaks a rule of its field (min, max, length, pattern, oneOf), a unique value is
+     *         taken (naming the entity that has it), a reference points at no entity, or a field is
+     *         not declared. Unique values and references are checked again at commit against the
+     *         newest state, so a concurrent transaction cannot break them either.
      */
     long insert(String type, Map<String, ?> values);
 
@@ -47,7 +50,16 @@ public interface Transaction extends Snapshot, AutoCloseable {
     /** Replaces all fields of an existing entity of the record's type with the record's values. */
     void update(long id, Record record);
 
-    /** Deletes an entity; returns false when it did not exist. */
+    /**
+     * Deletes an entity and applies the on-delete actions of the references to it, within this
+     * transaction: CASCADE deletes the referring entities too (recursively, across types, each entity
+     * once however the references cycle), SET_NULL clears the referring field, RESTRICT fails the
+     * delete. Returns false when the entity did not exist.
+     *
+     * @throws ConstraintViolationException rule {@code restrict}: entities still refer to it (or to
+     *         an entity the cascade reaches) through a RESTRICT reference; the exception names how
+     *         many and which, and nothing of this delete was applied
+     */
     boolean delete(String type, long id);
 
     /** Deletes an entity of the record class's type; returns false when it did not exist. */
@@ -57,6 +69,11 @@ public interface Transaction extends Snapshot, AutoCloseable {
      * Commits: returns once the changes are durable under the configured durability mode and visible
      * to new snapshots. On any exception nothing of this transaction is acknowledged; a
      * {@link StorageException} also means the database moved to the failed state.
+     *
+     * @throws ConflictException another transaction committed a change to an entity this one wrote,
+     *         or a new reference to an entity this one deletes with CASCADE or SET_NULL; retry
+     * @throws ConstraintViolationException against the newest state, a unique value is taken, a
+     *         referenced entity is gone, or an entity this one deletes gained a RESTRICT referrer
      */
     void commit();
 

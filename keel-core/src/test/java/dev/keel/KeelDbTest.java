@@ -335,7 +335,7 @@ class KeelDbTest {
         s2.put("b", true);
         s2.put("ts", Instant.parse("2024-02-29T12:34:56.123456789Z"));
         s2.put("bytes", all);
-        s2.put("ref", Long.MAX_VALUE);
+        s2.put("ref", Long.MAX_VALUE - 1);
         s2.put("vec", new float[] {1.5f, -0.0f, Float.NaN, Float.MAX_VALUE, Float.MIN_VALUE, Float.NEGATIVE_INFINITY});
         samples.add(s2);
         Map<String, Object> s3 = new LinkedHashMap<>();
@@ -388,10 +388,20 @@ class KeelDbTest {
         assertEquals(ids, ids(db.snapshot().scan("AllTypes")), where);
     }
 
+    /** The Person entities the AllTypes samples refer to: a reference must point at an existing entity. */
+    private static void insertReferenceTargets(KeelDb db) {
+        db.execute(tx -> {
+            for (long id : new long[] {1, 3, Long.MAX_VALUE - 1}) {
+                tx.insert("Person", id, Map.of("name", "target " + id));
+            }
+        });
+    }
+
     @Test
     void allEightFieldTypesRoundTripInMemoryAndThroughCloseAndReopen() {
         List<Map<String, Object>> samples = allTypesSamples();
         KeelDb db = open();
+        insertReferenceTargets(db);
         List<Long> ids = new ArrayList<>();
         for (Map<String, Object> s : samples) {
             ids.add(insert(db, "AllTypes", s));
@@ -409,6 +419,7 @@ class KeelDbTest {
     void allEightFieldTypesRoundTripThroughLogReplay() {
         List<Map<String, Object>> samples = allTypesSamples();
         KeelDb db = open();
+        insertReferenceTargets(db);
         List<Long> ids = new ArrayList<>();
         for (Map<String, Object> s : samples) {
             ids.add(insert(db, "AllTypes", s));
@@ -425,6 +436,7 @@ class KeelDbTest {
     void allEightFieldTypesRoundTripThroughCheckpoint() {
         List<Map<String, Object>> samples = allTypesSamples();
         KeelDb db = open();
+        insertReferenceTargets(db);
         List<Long> ids = new ArrayList<>();
         for (Map<String, Object> s : samples) {
             ids.add(insert(db, "AllTypes", s));
@@ -552,6 +564,7 @@ class KeelDbTest {
     @Test
     void losslessWideningsAreAccepted() {
         KeelDb db = open();
+        insertReferenceTargets(db);
         long id = insert(db, "AllTypes", Map.of("l", 42, "d", 1.5f, "ref", (short) 3));
         Entity e = get(db, "AllTypes", id);
         assertEquals(42L, e.getLong("l"));

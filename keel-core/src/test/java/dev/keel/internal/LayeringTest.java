@@ -25,12 +25,15 @@ class LayeringTest {
             Map.entry("io", List.of()),
             Map.entry("codec", List.of()),
             Map.entry("entity", List.of("codec")),
-            Map.entry("store", List.of("entity")),
+            Map.entry("index", List.of("codec", "entity")),
+            Map.entry("store", List.of("entity", "index")),
             Map.entry("wal", List.of("codec", "io")),
             Map.entry("checkpoint", List.of("codec", "entity", "io", "store")),
             Map.entry("recovery", List.of("checkpoint", "codec", "entity", "io", "store", "wal")),
-            Map.entry("tx", List.of("codec", "entity", "store")),
-            Map.entry("engine", List.of("checkpoint", "codec", "entity", "io", "recovery", "store", "tx", "wal")));
+            Map.entry("query", List.of("entity", "index", "store")),
+            Map.entry("tx", List.of("codec", "entity", "index", "query", "store")),
+            Map.entry("engine", List.of("checkpoint", "codec", "entity", "index", "io", "query", "recovery", "store", "tx",
+                    "wal")));
     private static final Pattern INTERNAL_REF = Pattern.compile("dev\\.keel\\.internal\\.(\\w+)");
     private static final Pattern FILE_ACCESS = Pattern.compile(
             "\\bFileChannel\\b|\\bRandomAccessFile\\b|\\bFiles\\.(newByteChannel|write|delete|move|createFile)|\\.force\\(");

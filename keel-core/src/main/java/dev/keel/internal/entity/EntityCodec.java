@@ -107,6 +107,13 @@ public final class EntityCodec {
         return new Entity(type.name(), id, version, type.names(), decodeSlots(type, in));
     }
 
+    /** Field values in declaration order ({@code null} for none); malformed bytes throw {@link MalformedDataException}. */
+    public static Object[] slots(StoredType type, byte[] encoded) {
+        ByteReader in = new ByteReader(encoded);
+        in.readVarLong();
+        return decodeSlots(type, in);
+    }
+
     /** Field values by name in declaration order. */
     public static Map<String, Object> decodeValues(StoredType type, byte[] encoded) {
         ByteReader in = new ByteReader(encoded);

@@ -22,8 +22,20 @@ public final class Schema {
     public record StepState(String name, int typeId, long lastId, boolean done) {
     }
 
+    /**
+     * A REFERENCE field pointing at some type: the referring type, the field's position in it, and
+     * an index of the referring type whose first field it is (every reference field has one, see
+     * {@link dev.keel.EntityType}), which finds the referrers of an entity.
+     */
+    public record Referrer(StoredType type, int field, StoredIndex index) {
+        public dev.keel.Field declaration() {
+            return type.fields().get(field);
+        }
+    }
+
     private final int version;
     private final List<StepState> steps;
+    private final Map<String, List<Referrer>> referrers = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, StoredType> byName = new LinkedHashMap<>();
     private final Map<Integer, StoredType> byId = new LinkedHashMap<>();
     private final StoredType[] ordered;
@@ -50,6 +62,31 @@ public final class Schema {
     /** User-defined migration steps that have run or are running, in the order they started. */
     public List<StepState> steps() {
         return steps;
+    }
+
+    /** The reference fields, across all stored types, whose target is the type named {@code target}. */
+    public List<Referrer> referrersOf(String target) {
+        return referrers.computeIfAbsent(target, name -> {
+            List<Referrer> out = new ArrayList<>();
+            for (StoredType t : byName.values()) {
+                for (int i = 0; i < t.fields().size(); i++) {
+                    dev.keel.Field f = t.fields().get(i);
+                    if (name.equals(f.target())) {
+                        out.add(new Referrer(t, i, indexStartingWith(t, f.name())));
+                    }
+                }
+            }
+            return List.copyOf(out);
+        });
+    }
+
+    private static StoredIndex indexStartingWith(StoredType t, String field) {
+        for (StoredIndex ix : t.indexes()) {
+            if (ix.index().fields().get(0).equals(field)) {
+                return ix;
+            }
+        }
+        throw new IllegalStateException("reference field " + t.name() + "." + field + " has no index");
     }
 
     /** The state of the step named {@code name}, or null if it never ran. */

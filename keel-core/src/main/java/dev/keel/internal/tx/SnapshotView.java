@@ -2,7 +2,13 @@ package dev.keel.internal.tx;
 
 import dev.keel.CorruptionException;
 import dev.keel.Entity;
+import dev.keel.Query;
+import dev.keel.QueryPlan;
 import dev.keel.Snapshot;
+import dev.keel.internal.query.PlannedQuery;
+import dev.keel.internal.query.QueryExecutor;
+import dev.keel.internal.query.QueryPlanner;
+import java.util.List;
 import dev.keel.internal.codec.MalformedDataException;
 import dev.keel.internal.entity.EntityCodec;
 import dev.keel.internal.entity.RecordMapper;
@@ -107,5 +113,23 @@ public class SnapshotView implements Snapshot {
     @Override
     public long count(String type) {
         return store.count(type(type).typeId());
+    }
+
+    @Override
+    public Stream<Entity> query(Query query) {
+        PlannedQuery p = plan(query);
+        return QueryExecutor.run(store, p, (id, v) -> decode(p.type(), id, v), id -> false, List.of());
+    }
+
+    @Override
+    public QueryPlan explain(Query query) {
+        return plan(query).describe();
+    }
+
+    protected PlannedQuery plan(Query query) {
+        if (query == null) {
+            throw new IllegalArgumentException("query is null");
+        }
+        return QueryPlanner.plan(type(query.type()), query, store.indexed());
     }
 }

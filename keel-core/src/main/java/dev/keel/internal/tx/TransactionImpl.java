@@ -37,6 +37,7 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
     private enum State { ACTIVE, COMMITTED, ROLLED_BACK }
 
     private final TxContext context;
+    private final Integrity integrity = new Integrity(this);
     private final Map<Integer, NavigableMap<Long, Write>> writes = new HashMap<>();
     private final ByteWriter scratch = new ByteWriter(256);
     private State state = State.ACTIVE;
@@ -73,7 +74,18 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
         return m == null ? null : m.get(id);
     }
 
-    private byte[] current(StoredType t, long id) {
+    /** The schema this transaction writes under (its snapshot's). */
+    dev.keel.internal.entity.Schema schema() {
+        return store.schema();
+    }
+
+    /** Whether this transaction has written (changed or deleted) entity {@code id} of {@code t}. */
+    boolean ownsWrite(StoredType t, long id) {
+        return own(t, id) != null;
+    }
+
+    /** The entity as this transaction sees it (its own write, else its snapshot's), or null. */
+    byte[] current(StoredType t, long id) {
         Write w = own(t, id);
         return w != null ? w.value() : store.get(t.typeId(), id);
     }
@@ -123,6 +135,30 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
     }
 
     @Override
+    public Stream<Entity> query(dev.keel.Query query) {
+        checkActive();
+        dev.keel.internal.query.PlannedQuery p = plan(query);
+        NavigableMap<Long, Write> mine = writes.get(p.type().typeId());
+        if (mine == null || mine.isEmpty()) {
+            return super.query(query);
+        }
+        java.util.List<Entity> own = new java.util.ArrayList<>();
+        for (Write w : mine.values()) {
+            if (w.value() != null) {
+                own.add(decode(p.type(), w.id(), w.value()));
+            }
+        }
+        return dev.keel.internal.query.QueryExecutor.run(store, p, (id, v) -> decode(p.type(), id, v),
+                mine::containsKey, own);
+    }
+
+    @Override
+    public dev.keel.QueryPlan explain(dev.keel.Query query) {
+        checkActive();
+        return super.explain(query);
+    }
+
+    @Override
     public long count(String type) {
         checkActive();
         StoredType t = type(type);
@@ -144,6 +180,7 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
         context.checkWritable();
         StoredType t = type(type);
         byte[] encoded = EntityCodec.encode(t, 0, values, true, scratch);
+        integrity.checkWrite(t, 0, encoded);
         long id = context.allocateId(t.typeId());
         putFresh(t, id, encoded);
         return id;
@@ -163,6 +200,7 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
                     + " use update to change it or insert without an id to get a new one");
         }
         byte[] encoded = EntityCodec.encode(t, 0, values, true, scratch);
+        integrity.checkWrite(t, id, encoded);
         context.reserveId(t.typeId(), id);
         put(t, id, encoded);
         return id;
@@ -195,7 +233,9 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
                 merged.put(c.getKey(), c.getValue());
             }
         }
-        put(t, id, EntityCodec.encode(t, 0, merged, scratch));
+        byte[] encoded = EntityCodec.encode(t, 0, merged, scratch);
+        integrity.checkWrite(t, id, encoded);
+        put(t, id, encoded);
     }
 
     @Override
@@ -207,7 +247,9 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
         if (current(t, id) == null) {
             throw new EntityNotFoundException(t.name(), id);
         }
-        put(t, id, EntityCodec.encode(t, 0, toValues(record), scratch));
+        byte[] encoded = EntityCodec.encode(t, 0, toValues(record), scratch);
+        integrity.checkWrite(t, id, encoded);
+        put(t, id, encoded);
     }
 
     @Override
@@ -218,13 +260,25 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
         if (current(t, id) == null) {
             return false;
         }
+        Integrity.DeletePlan plan = integrity.planDelete(t, id);
+        for (Integrity.Clear c : plan.clears()) {
+            Map<String, Object> values = new LinkedHashMap<>(EntityCodec.decodeValues(c.type(), current(c.type(), c.id())));
+            values.remove(c.field());
+            put(c.type(), c.id(), EntityCodec.encode(c.type(), 0, values, scratch));
+        }
+        for (Integrity.Target d : plan.deletes()) {
+            deleteOne(d.type(), d.id());
+        }
+        return true;
+    }
+
+    private void deleteOne(StoredType t, long id) {
         if (store.get(t.typeId(), id) == null) {
             writes.get(t.typeId()).remove(id);
             size--;
         } else {
             put(t, id, null);
         }
-        return true;
     }
 
     @Override
