@@ -25,6 +25,7 @@ class LayeringTest {
             Map.entry("io", List.of()),
             Map.entry("codec", List.of()),
             Map.entry("entity", List.of("codec")),
+            Map.entry("index", List.of("codec", "entity")),
             Map.entry("store", List.of("entity")),
             Map.entry("wal", List.of("codec", "io")),
             Map.entry("checkpoint", List.of("codec", "entity", "io", "store")),
