@@ -41,8 +41,8 @@ import java.util.Objects;
  * simulation on a storage layer that drops every change ({@link DryRunFileIO}), so a torn tail it
  * would cut is a NOTE and anything it would refuse (damage followed by valid records, a damaged
  * newest checkpoint, a gap in the LSN sequence above the checkpoint) is a PROBLEM, by the engine's
- * own rules; references of the final state are checked against existing entities (a NOTE until
- * foreign keys exist); leftover temporary files are noted. An unknown format version, or a
+ * own rules; references of the final state are checked against existing entities (a dangling one
+ * is a PROBLEM: foreign keys make it impossible to write); leftover temporary files are noted. An unknown format version, or a
  * directory of which no file can be read, is UNUSABLE.
  *
  * <p>Ordering: a shared lock is taken for the whole run, so no writer can change the files while
@@ -327,18 +327,19 @@ public final class Verifier {
                             continue;
                         }
                         if (++dangling <= LISTED) {
-                            add(Severity.NOTE, dir, -1, t.name() + "#" + c.id() + "." + f.name() + " references "
+                            add(Severity.PROBLEM, dir, -1, t.name() + "#" + c.id() + "." + f.name() + " references "
                                     + f.target() + "#" + id + ", which does not exist"
                                     + (target == null ? " (no type " + f.target() + " is stored)" : "")
-                                    + ". Until foreign keys exist a dangling reference is allowed and not a problem;"
-                                    + " fix it in the application if it is a mistake");
+                                    + ": a broken foreign key, which KeelDB refuses to write; it was written by a"
+                                    + " version without foreign keys or comes from damage. Updates of this entity"
+                                    + " fail until the reference is fixed: set it to an existing entity or clear it");
                         }
                     }
                 }
             }
             if (dangling > LISTED) {
-                add(Severity.NOTE, dir, -1, (dangling - LISTED) + " more dangling references not listed (" + dangling
-                        + " in all); allowed until foreign keys exist");
+                add(Severity.PROBLEM, dir, -1, (dangling - LISTED) + " more dangling references not listed (" + dangling
+                        + " in all)");
             }
         }
 

@@ -218,19 +218,30 @@ class VerifierTest {
     }
 
     @Test
-    void danglingReferenceIsANoteUntilForeignKeysExist() {
+    void aDanglingReferenceIsAProblemNamingTheEntity() throws IOException {
+        // Foreign keys make a dangling reference impossible to write; only data written before they
+        // were enforced (or forged, as here: a checkpoint written directly) can hold one.
         Path dir = tmp.resolve("db");
         try (KeelDb db = KeelDb.open(dir, options())) {
             fill(db, 2);
-            db.execute(tx -> tx.insert("Order", Map.of("customer", 999L, "amount", 1.0)));
         }
-        VerifyReport r = Verifier.verify(dir);
-        assertEquals(Outcome.CLEAN, r.outcome(), r.findings().toString());
+        var schema = dev.keel.internal.entity.Schema.EMPTY.reconcile(options().entityTypes());
+        var order = schema.byName("Order");
+        var batch = dev.keel.internal.store.MemStore.EMPTY.batch();
+        batch.schema(schema);
+        batch.put(order.typeId(), 1, dev.keel.internal.entity.EntityCodec.encode(order, 1,
+                Map.of("customer", 999L, "amount", 1.0), new dev.keel.internal.codec.ByteWriter(64)));
+        Path forged = Files.createDirectories(tmp.resolve("forged"));
+        new dev.keel.internal.checkpoint.CheckpointWriter(dev.keel.internal.io.NioFileIO.INSTANCE, forged,
+                dev.keel.fault.CrashHook.NONE).write(batch.apply(1));
+        VerifyReport r = Verifier.verify(forged);
+        assertEquals(Outcome.PROBLEMS, r.outcome(), r.findings().toString());
         assertEquals(1, r.findings().size(), r.findings().toString());
         Finding n = r.findings().get(0);
-        assertEquals(Severity.NOTE, n.severity());
-        assertTrue(n.message().contains("references Customer#999, which does not exist")
-                && n.message().contains("foreign keys"), n.message());
+        assertEquals(Severity.PROBLEM, n.severity());
+        assertTrue(n.message().contains("Order#1.customer references Customer#999, which does not exist")
+                && n.message().contains("foreign key"), n.message());
+        assertEquals(Outcome.CLEAN, Verifier.verify(dir).outcome(), "references written through the API are whole");
     }
 
     @Test
