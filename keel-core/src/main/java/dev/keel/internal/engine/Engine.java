@@ -104,11 +104,13 @@ public final class Engine implements TxContext {
         // Recovery migrated the checkpoint and the replayed records to plan.target() in memory.
         Store store = recovered.store();
         boolean readOnly = options.recoveryMode() == RecoveryMode.READ_ONLY;
-        SchemaMigration.validate(directory, store, plan);
+        // Recovery checked the data of types whose rules tightened (plan.toValidate()) before it
+        // changed anything on disk.
         // INDEX BUILD AFTER MIGRATION: build (or rebuild) the indexes of plan.target() from `store`
         // here, before the migration commits below. A unique index that existing entities violate
-        // must fail the open like SchemaMigration.validate does (MigrationException naming the
-        // entities), with nothing written.
+        // must fail the open like MigrationCheck.validate does (MigrationException naming the
+        // entities); to write nothing at all (not even a torn-tail repair), check uniqueness where
+        // Recovery calls MigrationCheck.validate, before its repairs.
         if (readOnly) {
             this.wal = null;
             this.background = null;
@@ -210,7 +212,7 @@ public final class Engine implements TxContext {
                     options.entityTypes().isEmpty() ? null
                             : options.migrations().stream().map(dev.keel.MigrationStep::name).toList())
                     .requireCompatible();
-            recovery.migrate(plan.target(), options.strictMigration());
+            recovery.migrate(plan.target(), plan.toValidate(), options.strictMigration());
             boot.moveTo(dev.keel.BootPhase.recoveryPhase(mode));
             Recovery.Result recovered = recovery.replayLog();
             boot.moveTo(dev.keel.BootPhase.WARMUP);

@@ -1,15 +1,12 @@
 package dev.keel.internal.engine;
 
 import dev.keel.ConstraintViolationException;
-import dev.keel.Field;
-import dev.keel.FieldType;
 import dev.keel.MigrationException;
 import dev.keel.MigrationStep;
 import dev.keel.internal.codec.ByteWriter;
 import dev.keel.internal.entity.EntityCodec;
 import dev.keel.internal.entity.Schema;
 import dev.keel.internal.entity.SchemaCodec;
-import dev.keel.internal.entity.SchemaPlanner;
 import dev.keel.internal.entity.StoredType;
 import dev.keel.internal.store.Store;
 import dev.keel.internal.wal.WalRecord;
@@ -23,13 +20,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The parts of a schema migration that run in WARMUP, after replay: validating the existing data
- * against rules the declared schema adds, and running user-defined {@link MigrationStep}s.
+ * The part of a schema migration that runs in WARMUP, after the migration committed: user-defined
+ * {@link MigrationStep}s.
  *
  * <p>Ordering: MIGRATE plans the migration ({@code SchemaPlanner}) and converts the checkpoint's
- * entities in memory; RECOVER converts replayed records written under older versions; then
- * {@link #validate} checks the data of every type whose rules tightened; then the engine appends
- * the new schema as a SCHEMA record (the commit point); then {@link #runSteps} runs the steps.
+ * entities in memory; RECOVER converts replayed records written under older versions and, before
+ * it repairs anything, checks the data of every type whose rules tightened
+ * ({@code MigrationCheck}); then the engine appends the new schema as a SCHEMA record (the commit
+ * point); then {@link #runSteps} runs the steps.
  *
  * <p>Durability: nothing is written before the SCHEMA record is durable, so a crash or a failed
  * validation before it leaves the old schema and the next open migrates again. Each step batch is
@@ -39,9 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 final class SchemaMigration {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaMigration.class);
-    /** Violating entities listed in the exception (the total is always given). */
-    static final int LISTED_VIOLATIONS = 10;
-
     /** What {@link #runSteps} needs of the engine; open path only (nothing else commits meanwhile). */
     interface Committer {
         Store head();
@@ -54,57 +49,6 @@ final class SchemaMigration {
     }
 
     private SchemaMigration() {
-    }
-
-    /**
-     * Checks every entity of the types {@code plan} marks against the target schema: required
-     * fields present, value rules ({@code FieldRules}) kept, references pointing at existing
-     * entities. Unique indexes are checked where indexes are built.
-     *
-     * @throws MigrationException listing the first {@value #LISTED_VIOLATIONS} violations and the total
-     */
-    static void validate(Path dir, Store store, SchemaPlanner.Plan plan) {
-        Schema target = plan.target();
-        List<String> listed = new ArrayList<>();
-        long total = 0;
-        for (int typeId : plan.toValidate()) {
-            StoredType t = target.byId(typeId);
-            Store.Cursor c = store.scan(typeId, 1);
-            while (c.next()) {
-                Map<String, Object> values = EntityCodec.decodeValues(t, c.value());
-                for (int i = 0; i < t.fields().size(); i++) {
-                    Field f = t.fields().get(i);
-                    Object v = values.get(f.name());
-                    String broken = null;
-                    if (v == null) {
-                        broken = f.isRequired() ? "required: has no value" : null;
-                    } else {
-                        broken = t.rules(i).brokenRule(v);
-                        if (broken == null && f.type() == FieldType.REFERENCE) {
-                            StoredType to = target.byName(f.target());
-                            if (to == null || store.get(to.typeId(), (Long) v) == null) {
-                                broken = "reference: " + f.target() + "#" + v + " does not exist";
-                            }
-                        }
-                        if (broken != null) {
-                            broken += " (value " + dev.keel.internal.entity.Values.toString(v) + ")";
-                        }
-                    }
-                    if (broken != null) {
-                        total++;
-                        if (listed.size() < LISTED_VIOLATIONS) {
-                            listed.add(t.name() + "#" + c.id() + "." + f.name() + " breaks " + broken);
-                        }
-                    }
-                }
-            }
-        }
-        if (total > 0) {
-            throw new MigrationException("cannot migrate " + dir + " to schema version " + target.version() + ": "
-                    + total + " value" + (total == 1 ? "" : "s") + " of existing entities break rules the declared"
-                    + " schema adds (" + listed.size() + " listed). Nothing was written and the database still opens"
-                    + " with its previous declaration: fix the data with it, or relax the declaration", listed);
-        }
     }
 
     /** Runs each declared step that has not finished; see {@link MigrationStep}. */

@@ -85,6 +85,7 @@ public final class Recovery {
     /** The checkpoint's store converted to the target schema by {@link #migrate}; null before. */
     private Store migratedBase;
     private Schema target;
+    private java.util.Set<Integer> toValidate = java.util.Set.of();
     private boolean strictMigration;
     private long checkpointBytes;
     private long recordsQuarantined;
@@ -240,7 +241,16 @@ public final class Recovery {
      * @throws MigrationException a checkpointed entity cannot be converted (naming it)
      */
     public void migrate(Schema target, boolean strict) {
+        migrate(target, java.util.Set.of(), strict);
+    }
+
+    /**
+     * Like {@link #migrate(Schema, boolean)}; after replay, before any repair, the entities of the
+     * types {@code toValidate} are checked against the rules of {@code target} ({@link MigrationCheck}).
+     */
+    public void migrate(Schema target, java.util.Set<Integer> toValidate, boolean strict) {
         this.target = target;
+        this.toValidate = java.util.Set.copyOf(toValidate);
         this.strictMigration = strict;
         Store base = checkpoint != null ? checkpoint.store() : MemStore.EMPTY;
         if (base.schema() == target) {
@@ -330,6 +340,8 @@ public final class Recovery {
         for (LogReplay.Cut cut : replay.cuts) {
             recordsQuarantined += recordsIn(cut);
         }
+        // A migration the data does not satisfy fails here, before anything is written.
+        MigrationCheck.validate(dir, store, target, toValidate);
         progress.repairsStarting();
         // From here on the directory changes (never in READ_ONLY); nothing may abandon recovery.
         removeTempFiles(files);
