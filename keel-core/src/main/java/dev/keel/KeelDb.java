@@ -43,7 +43,11 @@ public final class KeelDb implements AutoCloseable {
      *
      * @throws DatabaseLockedException another process or instance holds the directory
      * @throws CorruptionException damage that {@link RecoveryMode#NORMAL} will not repair
-     * @throws SchemaMismatchException a declared type differs from the stored one
+     * @throws SchemaMismatchException a declared type differs from the stored one in a way no automatic
+     *         migration covers (each problem is listed with the declaration that fixes it)
+     * @throws MigrationException existing data breaks a rule the declared schema adds, a log record
+     *         could not be converted under {@link KeelOptions.Builder#strictMigration}, or a
+     *         {@link MigrationStep} failed; see "Schema evolution" in the README
      * @throws StorageException an I/O error
      * @throws BootBudgetExceededException a phase of opening ran past its {@link BootBudgets budget}
      *         (nothing was changed on disk)

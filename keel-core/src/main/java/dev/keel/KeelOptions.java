@@ -37,6 +37,8 @@ public final class KeelOptions {
     private final InstantSource clock;
     private final long memoryBudgetInBytes;
     private final long lowDiskSpaceInBytes;
+    private final boolean strictMigration;
+    private final List<MigrationStep> migrations;
 
     private KeelOptions(Builder b) {
         this.durability = b.durability;
@@ -54,6 +56,8 @@ public final class KeelOptions {
         this.clock = b.clock;
         this.memoryBudgetInBytes = b.memoryBudgetInBytes;
         this.lowDiskSpaceInBytes = b.lowDiskSpaceInBytes;
+        this.strictMigration = b.strictMigration;
+        this.migrations = List.copyOf(b.migrations.values());
     }
 
     /** Options with every default. */
@@ -83,6 +87,8 @@ public final class KeelOptions {
         b.clock = clock;
         b.memoryBudgetInBytes = memoryBudgetInBytes;
         b.lowDiskSpaceInBytes = lowDiskSpaceInBytes;
+        b.strictMigration = strictMigration;
+        migrations.forEach(m -> b.migrations.put(m.name(), m));
         return b;
     }
 
@@ -170,6 +176,22 @@ public final class KeelOptions {
         return lowDiskSpaceInBytes;
     }
 
+    /**
+     * Whether a log record written under an older schema version that cannot be converted to the
+     * current one (an unknown schema version, bytes that do not decode, a value that does not widen
+     * exactly) fails the open with a {@link MigrationException} naming file, offset, record and
+     * reason. Default false: its whole transaction is skipped, its bytes kept under
+     * {@code quarantine/} and reported in the recovery report as {@code RECORD_NOT_APPLIED}.
+     */
+    public boolean strictMigration() {
+        return strictMigration;
+    }
+
+    /** Declared user-defined migration steps, in declaration order. Default none. */
+    public List<MigrationStep> migrations() {
+        return migrations;
+    }
+
     /** Builds {@link KeelOptions}; each setter validates its argument. Not thread-safe. */
     public static final class Builder {
         private Durability durability = Durability.SYNC;
@@ -187,6 +209,26 @@ public final class KeelOptions {
         private InstantSource clock = MonotonicClock.INSTANCE;
         private long memoryBudgetInBytes;
         private long lowDiskSpaceInBytes;
+        private boolean strictMigration;
+        private final Map<String, MigrationStep> migrations = new LinkedHashMap<>();
+
+        /** See {@link KeelOptions#strictMigration()}. Default false. */
+        public Builder strictMigration(boolean value) {
+            this.strictMigration = value;
+            return this;
+        }
+
+        /**
+         * Declares a user-defined migration step (see {@link MigrationStep}); its type must be a
+         * declared entity type, and no two steps may have the same name. Steps run in declaration order.
+         */
+        public Builder migration(MigrationStep step) {
+            Objects.requireNonNull(step, "step");
+            if (migrations.putIfAbsent(step.name(), step) != null) {
+                throw new IllegalArgumentException("migration step " + step.name() + " is declared twice");
+            }
+            return this;
+        }
 
         private Builder() {
         }
@@ -330,6 +372,11 @@ public final class KeelOptions {
                     if (f.target() != null && !entityTypes.containsKey(f.target())) {
                         problems.add(t.name() + "." + f.name() + " references undeclared type " + f.target());
                     }
+                }
+            }
+            for (MigrationStep m : migrations.values()) {
+                if (!entityTypes.containsKey(m.type())) {
+                    problems.add("migration step " + m.name() + " is over type " + m.type() + ", which is not declared");
                 }
             }
             if (!problems.isEmpty()) {

@@ -56,10 +56,17 @@ public record RecoveryReport(RecoveryMode mode, long checkpointLsn, Path checkpo
         CORRUPT_RECORD_SKIPPED,
         /**
          * A committed transaction whose records cannot be applied (an unknown entity type, an id out
-         * of range): skipped whole by FORCE and READ_ONLY; NORMAL refuses to open.
+         * of range): skipped whole by FORCE and READ_ONLY; NORMAL refuses to open. Also a committed
+         * transaction with a record that cannot be migrated to the current schema (an unknown schema
+         * version, bytes that do not decode under their version, a value that does not widen
+         * exactly): skipped whole in every mode, bytes kept under quarantine, unless
+         * {@code KeelOptions.Builder.strictMigration} makes it fail the open.
          */
         RECORD_NOT_APPLIED,
-        /** Log records written under an older schema version were migrated while replayed. */
+        /**
+         * Log records written under an older schema version were converted to the current one while
+         * replayed (one event per source version, with the count). Informational.
+         */
         RECORD_MIGRATED,
         /** A gap in the log sequence: records are missing. */
         LOG_GAP,
@@ -76,7 +83,7 @@ public record RecoveryReport(RecoveryMode mode, long checkpointLsn, Path checkpo
 
         /** True for findings that are neither a repair nor a loss. */
         public boolean informational() {
-            return this == STALE_GENERATION;
+            return this == STALE_GENERATION || this == RECORD_MIGRATED;
         }
     }
 

@@ -7,10 +7,9 @@ public final class SchemaMismatchException extends KeelException {
     private final List<String> problems;
 
     public SchemaMismatchException(List<String> problems) {
-        super(ErrorCode.SCHEMA_MISMATCH, "declared schema differs from the stored schema: "
-                + String.join("; ", problems)
-                + ". This version applies only added entity types; declare the stored definition"
-                + " of changed types (see KeelDb.storedSchema()).");
+        super(ErrorCode.SCHEMA_MISMATCH, "the declared schema cannot be migrated from the stored schema: "
+                + String.join("; ", problems) + ". The database was not changed; it still opens with its stored"
+                + " declaration (KeelDb.schema() shows it).");
         this.problems = List.copyOf(problems);
     }
 

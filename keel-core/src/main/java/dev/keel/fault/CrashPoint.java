@@ -80,11 +80,26 @@ public enum CrashPoint {
     /** The recovery report's temporary file is written, not yet synced. */
     RECOVERY_MID_REPORT_WRITE(Stage.RECOVERY),
     /** The recovery report has its final name; the directory is not yet synced. */
-    RECOVERY_AFTER_REPORT_RENAME(Stage.RECOVERY);
+    RECOVERY_AFTER_REPORT_RENAME(Stage.RECOVERY),
+
+    // ---- schema migration on open -----------------------------------------------------------------
+
+    /**
+     * The declared schema differs from the stored one (also when types are only added, as on the
+     * first open), the data was migrated and validated in memory, and the new schema's SCHEMA
+     * record, the migration's commit point, is not yet in the log: a crash here leaves the old
+     * schema, and the next open migrates again.
+     */
+    MIGRATION_BEFORE_COMMIT(Stage.MIGRATION),
+    /**
+     * The new schema's SCHEMA record is durable: the migration is committed and the next open
+     * finds it in the log. User-defined migration steps have not run yet.
+     */
+    MIGRATION_AFTER_COMMIT(Stage.MIGRATION);
 
     /** Which part of the engine a point belongs to. */
     public enum Stage {
-        COMMIT, SEGMENT, CHECKPOINT, RECOVERY
+        COMMIT, SEGMENT, CHECKPOINT, RECOVERY, MIGRATION
     }
 
     private final Stage stage;

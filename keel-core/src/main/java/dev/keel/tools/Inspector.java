@@ -110,7 +110,9 @@ public final class Inspector {
             LogFile log = LogFile.read(io, s);
             for (Frame f : log.frames()) {
                 if (f.lsn() > checkpointLsn) {
-                    perKind.merge(KINDS.get(f.record().kind() - WalRecord.PUT), 1L, Long::sum);
+                    // PUT and PUT_V (a put naming its schema version) both count as PUT.
+                    String kind = f.record() instanceof WalRecord.Put ? "PUT" : KINDS.get(f.record().kind() - WalRecord.PUT);
+                    perKind.merge(kind, 1L, Long::sum);
                 }
                 if (f.record() instanceof WalRecord.Commit) {
                     lastCommit = Math.max(lastCommit, f.lsn());

@@ -178,6 +178,9 @@ public final class Verifier {
 
         private void checkLog(List<Path> segments) throws IOException {
             Schema schema = base != null ? base.schema() : Schema.EMPTY;
+            // Every schema version seen: a PUT_V record decodes under the version it names.
+            java.util.Map<Integer, Schema> versions = new java.util.HashMap<>();
+            versions.put(schema.version(), schema);
             long checkpointLsn = base != null ? base.lsn() : 0;
             for (Path s : segments) {
                 LogFile log = LogFile.read(io, s);
@@ -202,6 +205,7 @@ public final class Verifier {
                     if (f.record() instanceof WalRecord.SchemaChange sc) {
                         try {
                             Schema decoded = SchemaCodec.decode(new ByteReader(sc.schema()));
+                            versions.put(decoded.version(), decoded);
                             if (f.lsn() > checkpointLsn) {
                                 schema = decoded;
                             }
@@ -209,8 +213,10 @@ public final class Verifier {
                             undecodable(s, f.offset(), "schema record (LSN " + f.lsn() + ") does not decode although"
                                     + " its checksum verifies (" + e.getMessage() + ")");
                         }
-                    } else if (f.record() instanceof WalRecord.Put p && schema.byId(p.typeId()) != null) {
-                        StoredType t = schema.byId(p.typeId());
+                    } else if (f.record() instanceof WalRecord.Put p && (p.versioned() ? versions.get(p.schemaVersion())
+                            : schema) != null && (p.versioned() ? versions.get(p.schemaVersion()) : schema)
+                                    .byId(p.typeId()) != null) {
+                        StoredType t = (p.versioned() ? versions.get(p.schemaVersion()) : schema).byId(p.typeId());
                         entitiesChecked++;
                         try {
                             EntityCodec.decode(t, p.id(), p.entity());

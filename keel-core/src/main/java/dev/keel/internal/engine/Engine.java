@@ -18,6 +18,7 @@ import dev.keel.internal.codec.ByteWriter;
 import dev.keel.internal.entity.EntityCodec;
 import dev.keel.internal.entity.Schema;
 import dev.keel.internal.entity.SchemaCodec;
+import dev.keel.internal.entity.SchemaPlanner;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.recovery.Recovery;
 import dev.keel.internal.store.Store;
@@ -88,8 +89,9 @@ public final class Engine implements TxContext {
     /** Whether some caller got an exception carrying the failure (else close reports it). */
     private volatile boolean failureDelivered;
 
-    private Engine(Path directory, KeelOptions options, ProcessLock lock, Recovery.Result recovered, BootSequence boot,
-            dev.keel.Health.Component fileSystemCheck, java.time.Instant openedAt) throws IOException {
+    private Engine(Path directory, KeelOptions options, ProcessLock lock, Recovery.Result recovered,
+            SchemaPlanner.Plan plan, BootSequence boot, dev.keel.Health.Component fileSystemCheck,
+            java.time.Instant openedAt) throws IOException {
         this.directory = directory;
         this.options = options;
         this.lock = lock;
@@ -99,23 +101,26 @@ public final class Engine implements TxContext {
         this.report = recovered.report();
         this.recordsQuarantined = recovered.recordsQuarantined();
         this.replayBytesPerSecond = recovered.replayBytesPerSecond();
+        // Recovery migrated the checkpoint and the replayed records to plan.target() in memory.
         Store store = recovered.store();
         boolean readOnly = options.recoveryMode() == RecoveryMode.READ_ONLY;
-        Schema declared = store.schema().reconcile(options.entityTypes());
+        // Recovery checked the data of types whose rules tightened (plan.toValidate()) before it
+        // changed anything on disk.
+        // INDEX BUILD AFTER MIGRATION: build (or rebuild) the indexes of plan.target() from `store`
+        // here, before the migration commits below. A unique index that existing entities violate
+        // must fail the open like MigrationCheck.validate does (MigrationException naming the
+        // entities); to write nothing at all (not even a torn-tail repair), check uniqueness where
+        // Recovery calls MigrationCheck.validate, before its repairs.
         if (readOnly) {
             this.wal = null;
             this.background = null;
             this.checkpointer = null;
-            if (declared != store.schema()) {
-                Store.Batch b = store.batch();
-                b.schema(declared);
-                store = b.apply(store.lsn());
-            }
         } else {
             this.background = new Background(directory, options);
             this.wal = new WalWriter(options.fileIO(), directory, options.segmentSizeInBytes(),
                     background.allocator(), recovered.lastLsn(), recovered.nextSegmentId(), recovered.retained(),
                     options.crashHook(), this::segmentPreparationFailed);
+            wal.schemaVersion(store.schema().version());
             this.checkpointer = new Checkpointer(this, options.fileIO(), options.crashHook(), directory, wal,
                     options.checkpointLogSizeInBytes(), options.checkpointInterval().toNanos(),
                     recovered.report().checkpointLsn(), recovered.logBytesAfterCheckpoint(),
@@ -133,9 +138,27 @@ public final class Engine implements TxContext {
         }
         if (!readOnly) {
             try {
-                if (declared != store.schema()) {
-                    storeSchema(declared);
+                if (plan.changed()) {
+                    LOG.info("database {}: migrating the schema to version {}: {}", directory,
+                            plan.target().version(), String.join("; ", plan.changes()));
+                    storeSchema(plan.target());
                 }
+                SchemaMigration.runSteps(directory, options.migrations(), new SchemaMigration.Committer() {
+                    @Override
+                    public Store head() {
+                        return head;
+                    }
+
+                    @Override
+                    public long nextCommitLsn(int records) {
+                        return wal.nextLsn() + records;
+                    }
+
+                    @Override
+                    public void commit(List<WalRecord> records, Store.Batch batch, long commitLsn) throws IOException {
+                        commitDuringOpen(records, batch, commitLsn);
+                    }
+                });
                 background.start(this, checkpointer, wal);
             } catch (IOException | RuntimeException e) {
                 background.shutdownNow();
@@ -187,10 +210,16 @@ public final class Engine implements TxContext {
             boot.moveTo(dev.keel.BootPhase.MIGRATE);
             Recovery recovery = Recovery.begin(io, directory, mode, options.crashHook(), boot);
             recovery.loadCheckpoint();
+            // Without declared types the stored schema is used as it is (and steps are not checked).
+            SchemaPlanner.Plan plan = SchemaPlanner.plan(recovery.storedSchema(), options.entityTypes(),
+                    options.entityTypes().isEmpty() ? null
+                            : options.migrations().stream().map(dev.keel.MigrationStep::name).toList())
+                    .requireCompatible();
+            recovery.migrate(plan.target(), plan.toValidate(), options.strictMigration());
             boot.moveTo(dev.keel.BootPhase.recoveryPhase(mode));
             Recovery.Result recovered = recovery.replayLog();
             boot.moveTo(dev.keel.BootPhase.WARMUP);
-            engine = new Engine(directory, options, lock, recovered, boot, fsCheck, openedAt);
+            engine = new Engine(directory, options, lock, recovered, plan, boot, fsCheck, openedAt);
             if (!boot.moveToUnlessFailed(dev.keel.BootPhase.READY)) {
                 Throwable cause = engine.failure();
                 throw new StorageException("cannot open database " + directory + ": it failed while warming up: "
@@ -248,18 +277,40 @@ public final class Engine implements TxContext {
         }
     }
 
+    /**
+     * Commits a schema migration: appends {@code schema} as a SCHEMA record and waits until it is
+     * durable. That record is the migration's commit point (see {@link CrashPoint#MIGRATION_BEFORE_COMMIT}).
+     */
     private void storeSchema(Schema schema) throws IOException {
+        options.crashHook().reached(CrashPoint.MIGRATION_BEFORE_COMMIT);
         ByteWriter out = new ByteWriter(512);
         SchemaCodec.encode(schema, out);
-        long lsn = wal.appendTransaction(List.of(new WalRecord.SchemaChange(out.toByteArray())),
-                System.currentTimeMillis());
-        wal.awaitDurable(lsn);
         Store.Batch b = head.batch();
         b.schema(schema);
-        head = b.apply(lsn);
-        published = head;
+        commitDuringOpen(List.of(new WalRecord.SchemaChange(out.toByteArray())), b, wal.nextLsn() + 1);
+        options.crashHook().reached(CrashPoint.MIGRATION_AFTER_COMMIT);
         for (var t : schema.types()) {
             nextIds.putIfAbsent(t.typeId(), new AtomicLong(head.nextId(t.typeId())));
+        }
+    }
+
+    /**
+     * Appends a transaction of the open path (the migration's schema, a migration step's batch),
+     * waits until it is durable and makes {@code batch} the head and published version. Only while
+     * opening, before background work starts and before any caller can commit.
+     */
+    private void commitDuringOpen(List<WalRecord> records, Store.Batch batch, long commitLsn) throws IOException {
+        commitLock.lock();
+        try {
+            long lsn = wal.appendTransaction(records, System.currentTimeMillis());
+            if (lsn != commitLsn) {
+                throw new IllegalStateException("log assigned LSN " + lsn + ", expected " + commitLsn);
+            }
+            wal.awaitDurable(lsn);
+            head = batch.apply(lsn);
+            published = head;
+        } finally {
+            commitLock.unlock();
         }
     }
 

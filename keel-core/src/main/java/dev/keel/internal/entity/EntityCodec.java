@@ -95,6 +95,26 @@ public final class EntityCodec {
         return scratch.toByteArray();
     }
 
+    /** Encodes slots (values in declaration order, already valid for the type; null = absent). */
+    static byte[] encodeSlots(StoredType type, long version, Object[] slots, ByteWriter out) {
+        int present = 0;
+        for (Object v : slots) {
+            if (v != null) {
+                present++;
+            }
+        }
+        out.reset();
+        out.writeVarLong(version);
+        out.writeVarInt(present);
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != null) {
+                out.writeVarInt(type.fieldId(i));
+                writeValue(type.fields().get(i).type(), slots[i], out);
+            }
+        }
+        return out.toByteArray();
+    }
+
     /** The version (commit LSN) stored at the start of an encoded entity. */
     public static long version(byte[] encoded) {
         return new ByteReader(encoded).readVarLong();
@@ -128,7 +148,7 @@ public final class EntityCodec {
         return values;
     }
 
-    private static Object[] decodeSlots(StoredType type, ByteReader in) {
+    static Object[] decodeSlots(StoredType type, ByteReader in) {
         int n = in.readLength();
         Object[] slots = new Object[type.fields().size()];
         for (int k = 0; k < n; k++) {

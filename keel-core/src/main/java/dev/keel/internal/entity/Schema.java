@@ -1,7 +1,6 @@
 package dev.keel.internal.entity;
 
 import dev.keel.EntityType;
-import dev.keel.SchemaMismatchException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -10,7 +9,8 @@ import java.util.Map;
 
 /**
  * The stored schema: entity types with their stable ids, a version that grows with each change, and
- * the progress of user-defined migration steps. Immutable; {@link #reconcile} returns a new schema.
+ * the progress of user-defined migration steps. Immutable. {@link SchemaPlanner} plans the
+ * migration from a stored schema to the declared types.
  */
 public final class Schema {
     public static final Schema EMPTY = new Schema(0, List.of());
@@ -123,34 +123,21 @@ public final class Schema {
         return out;
     }
 
-    /**
-     * Applies the declared types to this stored schema: new types are added with fresh ids; a type
-     * declared identically is kept; a changed type is a mismatch (schema evolution is not in this
-     * version). Types stored but not declared stay stored and readable.
-     *
-     * @return this schema if nothing changed, else the new schema with version + 1
-     * @throws SchemaMismatchException listing every changed type
-     */
-    public Schema reconcile(List<EntityType> declared) {
-        List<String> problems = new ArrayList<>();
-        List<StoredType> added = new ArrayList<>();
-        int nextId = byId.keySet().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
-        for (EntityType d : declared) {
-            StoredType stored = byName.get(d.name());
-            if (stored == null) {
-                added.add(StoredType.create(nextId++, d));
-            } else if (!stored.type().equals(d)) {
-                problems.add("type " + d.name() + " is stored as " + stored.type() + " but declared as " + d);
+    /** This schema with the progress of step {@code state.name()} replaced (or added); same version. */
+    public Schema withStep(StepState state) {
+        List<StepState> next = new ArrayList<>();
+        boolean replaced = false;
+        for (StepState s : steps) {
+            if (s.name().equals(state.name())) {
+                next.add(state);
+                replaced = true;
+            } else {
+                next.add(s);
             }
         }
-        if (!problems.isEmpty()) {
-            throw new SchemaMismatchException(problems);
+        if (!replaced) {
+            next.add(state);
         }
-        if (added.isEmpty()) {
-            return this;
-        }
-        List<StoredType> all = new ArrayList<>(byName.values());
-        all.addAll(added);
-        return new Schema(version + 1, all, steps);
+        return new Schema(version, byName.values(), next);
     }
 }

@@ -1,2 +1,6 @@
-/** Entity types as stored (stable ids), the entity and schema binary codecs, and record mapping. */
+/**
+ * Entity types as stored (stable ids), the entity and schema binary codecs, record mapping, and
+ * schema evolution: planning a migration from the stored to the declared schema and converting
+ * entities between schema versions.
+ */
 package dev.keel.internal.entity;

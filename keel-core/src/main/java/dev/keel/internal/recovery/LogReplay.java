@@ -13,8 +13,13 @@ import dev.keel.internal.wal.SegmentScanner.BadRegion;
 import dev.keel.internal.wal.SegmentScanner.Frame;
 import dev.keel.internal.wal.WalFormat;
 import dev.keel.internal.wal.WalRecord;
+import dev.keel.internal.entity.EntityConverter;
+import dev.keel.internal.entity.StoredType;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Replays the log on top of a checkpoint and decides what every damaged byte means.
@@ -36,6 +41,19 @@ import java.util.List;
  *
  * <p>Salvage (FORCE, READ_ONLY) rules: every complete, consecutive transaction found anywhere is
  * applied; damaged regions, gaps and incomplete transactions are skipped and reported.
+ *
+ * <p>Schema versions: the store being built is at the migration's target schema. A PUT_V record
+ * names the schema version its entity was encoded under, a kind 1 PUT means the schema in force
+ * at its place in the log (the checkpoint's, then each replayed SCHEMA record's); a put written
+ * under another version than the target is converted ({@link EntityConverter}) and counted, and one
+ * RECORD_MIGRATED event per source version reports the counts. A SCHEMA record adds its version to
+ * the history and does not change the store's schema. A put that cannot be converted (an unknown
+ * version, bytes that do not decode under it) makes its whole transaction skipped in every mode,
+ * its bytes quarantined and reported as RECORD_NOT_APPLIED (the log stays and continues after it),
+ * or, with strict migration, fails the open. A valid value the declared type cannot hold (a LONG
+ * no DOUBLE equals) fails the open in every mode, naming the entity, as it does for a
+ * checkpointed entity: the declaration is wrong, not the record, and skipping it would lose an
+ * acknowledged commit.
  */
 final class LogReplay {
     /** A byte range of a segment recovery cuts (NORMAL) or keeps in quarantine (FORCE). */
@@ -62,14 +80,47 @@ final class LogReplay {
     private final RecoveryProgress progress;
     private long framesSeen;
 
-    LogReplay(RecoveryMode mode, Store base, List<Event> events, RecoveryProgress progress) {
+    /**
+     * What replay converts to and from: the target schema (the store's), every known version, the
+     * schema in force at the start of the log (the checkpoint's) and whether an unconvertible
+     * record fails the open.
+     */
+    record Migration(Schema target, Map<Integer, Schema> history, Schema initial, boolean strict) {
+    }
+
+    private final Migration migration;
+    private final Map<Long, EntityConverter> converters = new HashMap<>();
+    /** Per source schema version: records converted, and where the first one is. */
+    private final Map<Integer, long[]> migrated = new TreeMap<>();
+    private final Map<Integer, LogSegment> migratedFirstSegment = new HashMap<>();
+
+    LogReplay(RecoveryMode mode, Store base, List<Event> events, RecoveryProgress progress, Migration migration) {
         this.mode = mode;
         this.progress = progress;
         this.checkpointLsn = base.lsn();
         this.batch = base.batch();
-        this.schema = base.schema();
+        this.schema = migration.initial();
         this.events = events;
         this.lastCommitLsn = base.lsn();
+        this.migration = migration;
+    }
+
+    /** A put that cannot be converted to the target schema. */
+    private static final class NotMigratable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Frame frame;
+        /** A valid value the target type cannot hold: the declaration must change, the record is fine. */
+        final boolean valueDoesNotFit;
+
+        NotMigratable(Frame frame, String reason) {
+            this(frame, reason, false);
+        }
+
+        NotMigratable(Frame frame, String reason, boolean valueDoesNotFit) {
+            super(reason, null, false, false);
+            this.frame = frame;
+            this.valueDoesNotFit = valueDoesNotFit;
+        }
     }
 
     Store.Batch batch() {
@@ -83,6 +134,12 @@ final class LogReplay {
             salvage(log);
         }
         progress.replayed(framesSeen);
+        for (Map.Entry<Integer, long[]> e : migrated.entrySet()) {
+            long[] v = e.getValue();
+            events.add(new Event(EventKind.RECORD_MIGRATED, migratedFirstSegment.get(e.getKey()).path(), v[1], 0, 0,
+                    null, v[0] + " log record" + (v[0] == 1 ? "" : "s") + " written under schema version " + e.getKey()
+                            + " converted to version " + migration.target().version() + " while replayed"));
+        }
     }
 
     private void strict(List<LogSegment> log) {
@@ -263,8 +320,13 @@ final class LogReplay {
             }
             return;
         }
+        List<WalRecord> converted;
+        Map<Integer, long[]> counts = new HashMap<>();
         try {
-            checkApplies(pending);
+            converted = prepare(pending, counts);
+        } catch (NotMigratable e) {
+            skipUnmigratable(seg, f, e);
+            return;
         } catch (MalformedDataException | IllegalArgumentException e) {
             if (mode == RecoveryMode.NORMAL) {
                 throw corruption(seg, f.offset(), "a committed transaction does not apply: " + e.getMessage());
@@ -278,9 +340,14 @@ final class LogReplay {
             pendingSegment = null;
             return;
         }
-        for (Frame op : pending) {
-            apply(op.record());
+        for (WalRecord r : converted) {
+            apply(r);
         }
+        counts.forEach((version, n) -> {
+            long[] total = migrated.computeIfAbsent(version, v -> new long[] {0, n[1]});
+            migratedFirstSegment.putIfAbsent(version, seg);
+            total[0] += n[0];
+        });
         recordsReplayed += pending.size() + 1;
         transactionsReplayed++;
         lastCommitLsn = f.lsn();
@@ -292,15 +359,13 @@ final class LogReplay {
 
     private void apply(WalRecord r) {
         if (r instanceof WalRecord.Put p) {
-            requireType(p.typeId());
             batch.put(p.typeId(), p.id(), p.entity());
             batch.reserveIds(p.typeId(), p.id() + 1);
         } else if (r instanceof WalRecord.Delete d) {
-            requireType(d.typeId());
             batch.delete(d.typeId(), d.id());
         } else if (r instanceof WalRecord.SchemaChange sc) {
             schema = SchemaCodec.decode(new ByteReader(sc.schema()));
-            batch.schema(schema);
+            migration.history().putIfAbsent(schema.version(), schema);
         } else {
             throw new MalformedDataException("commit record inside a transaction");
         }
@@ -320,26 +385,98 @@ final class LogReplay {
     }
 
     /**
-     * Throws if some record of {@code records} would not apply (a type the schema in force does
-     * not have, a schema record that does not decode), before any of them touches the batch: a
-     * transaction is applied whole or not at all.
+     * The records of a transaction as they apply to the target schema (puts converted), or throws
+     * if some record would not apply (a type the schema in force does not have, a schema record
+     * that does not decode; {@link NotMigratable} for a put that cannot be converted), before any
+     * of them touches the batch: a transaction is applied whole or not at all. Converted puts are
+     * counted into {@code counts} (version to {count, offset of the first}).
      */
-    private void checkApplies(List<Frame> records) {
+    private List<WalRecord> prepare(List<Frame> records, Map<Integer, long[]> counts) {
         Schema in = schema;
+        Schema target = migration.target();
+        List<WalRecord> out = new ArrayList<>(records.size());
         for (Frame op : records) {
             WalRecord r = op.record();
             if (r instanceof WalRecord.SchemaChange sc) {
                 in = SchemaCodec.decode(new ByteReader(sc.schema()));
+                out.add(r);
             } else if (r instanceof WalRecord.Put p) {
-                requireType(in, p.typeId());
                 requireId(p.id());
+                Schema under = in;
+                if (p.versioned()) {
+                    under = migration.history().get(p.schemaVersion());
+                    if (under == null) {
+                        throw new NotMigratable(op, "it was written under schema version " + p.schemaVersion()
+                                + ", which neither the checkpoint nor the log defines");
+                    }
+                    if (under.byId(p.typeId()) == null) {
+                        throw new NotMigratable(op, "its entity type id " + p.typeId() + " is not in schema version "
+                                + p.schemaVersion() + " it names");
+                    }
+                } else {
+                    requireType(in, p.typeId());
+                }
+                requireType(target, p.typeId());
+                if (under.version() == target.version()) {
+                    out.add(r);
+                    continue;
+                }
+                StoredType from = under.byId(p.typeId());
+                EntityConverter c = converters.computeIfAbsent(((long) under.version() << 32) | p.typeId(),
+                        k -> new EntityConverter(from, target.byId(p.typeId())));
+                try {
+                    out.add(new WalRecord.Put(target.version(), p.typeId(), p.id(), c.convert(p.id(), p.entity())));
+                } catch (EntityConverter.ConversionException e) {
+                    throw new NotMigratable(op, e.getMessage() + " (written under schema version " + under.version()
+                            + ")", !e.undecodable());
+                }
+                counts.computeIfAbsent(under.version(), v -> new long[] {0, op.offset()})[0]++;
             } else if (r instanceof WalRecord.Delete d) {
-                requireType(in, d.typeId());
+                requireType(target, d.typeId());
                 requireId(d.id());
+                out.add(r);
             } else {
                 throw new MalformedDataException("commit record inside a transaction");
             }
         }
+        return out;
+    }
+
+    /**
+     * A committed transaction with a put that cannot be migrated: strict migration fails the open;
+     * otherwise the transaction is skipped whole, its bytes go to quarantine and the report names
+     * the record and the reason. The log continues after it (its LSNs stay used).
+     */
+    private void skipUnmigratable(LogSegment seg, Frame commit, NotMigratable e) {
+        Frame op = e.frame;
+        String record = "log record LSN " + op.lsn() + " (" + (op.record() instanceof WalRecord.Put p
+                ? "PUT of entity type id " + p.typeId() + " #" + p.id() : "record") + ")";
+        if (e.valueDoesNotFit) {
+            // A committed, intact value the declared type cannot hold: skipping it would lose an
+            // acknowledged commit because of a declaration, so the open fails in every mode.
+            throw new dev.keel.MigrationException("cannot migrate to schema version " + migration.target().version()
+                    + ": " + record + " in " + seg.path() + " at offset " + op.offset() + ": " + e.getMessage()
+                    + ". Nothing was written; the database still opens with its previous declaration. Change the"
+                    + " value with it, or declare the field without the change", List.of());
+        }
+        if (migration.strict()) {
+            throw new dev.keel.MigrationException("cannot open: " + record + " in " + seg.path() + " at offset "
+                    + op.offset() + " cannot be migrated to schema version " + migration.target().version() + ": "
+                    + e.getMessage() + ". The database was not changed. Without strictMigration its transaction"
+                    + " (ending at LSN " + commit.lsn() + ") would be skipped, kept under quarantine/ and reported",
+                    List.of());
+        }
+        int from = pending.get(0).offset();
+        cuts.add(new Cut(seg, from, commit.offset() + commit.size() - from, EventKind.RECORD_NOT_APPLIED,
+                lastCommitLsn, "committed transaction ending at LSN " + commit.lsn() + " cannot be migrated to schema"
+                        + " version " + migration.target().version() + ": " + record + " at offset " + op.offset()
+                        + ": " + e.getMessage() + "; skipped"));
+        transactionsRolledBack++;
+        pending.clear();
+        pendingSegment = null;
+        lastCommitLsn = commit.lsn();
+        lastCommitSegment = seg;
+        lastCommitEnd = commit.offset() + commit.size();
     }
 
     /** Ids are assigned from 1 up and must leave a next id. */
@@ -351,12 +488,6 @@ final class LogReplay {
 
     private static void requireType(Schema in, int typeId) {
         if (in.byId(typeId) == null) {
-            throw new MalformedDataException("record for entity type id " + typeId + ", which the schema does not have");
-        }
-    }
-
-    private void requireType(int typeId) {
-        if (schema.byId(typeId) == null) {
             throw new MalformedDataException("record for entity type id " + typeId + ", which the schema does not have");
         }
     }

@@ -10,6 +10,13 @@ import dev.keel.fault.CrashPoint;
 import dev.keel.internal.checkpoint.CheckpointFormat;
 import dev.keel.internal.checkpoint.CheckpointReader;
 import dev.keel.internal.checkpoint.CheckpointWriter;
+import dev.keel.MigrationException;
+import dev.keel.internal.codec.ByteReader;
+import dev.keel.internal.codec.MalformedDataException;
+import dev.keel.internal.entity.EntityConverter;
+import dev.keel.internal.entity.Schema;
+import dev.keel.internal.entity.SchemaCodec;
+import dev.keel.internal.entity.StoredType;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.io.StorageFile;
 import dev.keel.internal.store.MemStore;
@@ -22,6 +29,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +40,12 @@ import org.slf4j.LoggerFactory;
  * <p>Recovery, step by step: (1) leftover temporary files of an interrupted checkpoint or segment
  * preparation are removed; (2) the newest checkpoint is loaded and fully verified (a damaged one
  * refuses NORMAL mode; READ_ONLY and FORCE fall back to an older one or to an empty store and
- * report it); (3) every segment is read and scanned; (4) {@link LogReplay} applies complete
- * transactions and classifies damage; (5) repairs: NORMAL cuts a torn tail (bytes copied to
+ * report it); (3) every segment is read and scanned, and the schemas of committed SCHEMA records
+ * are collected: the newest committed one is the stored schema ({@link #storedSchema()}), and every
+ * version seen is kept for converting records written under it; (4) the caller plans the schema
+ * migration and {@link #migrate} converts the checkpoint's entities to the target schema, in
+ * memory; (5) {@link LogReplay} applies complete transactions, converting puts written under older
+ * schema versions, and classifies damage; (6) repairs: NORMAL cuts a torn tail (bytes copied to
  * quarantine and synced first, then the segment truncated and synced); FORCE quarantines every
  * damaged or discarded byte range, checkpoints the result and retires the old log; READ_ONLY writes
  * nothing at all.
@@ -65,6 +78,15 @@ public final class Recovery {
     private final RecoveryProgress progress;
     private List<Path> files;
     private CheckpointReader.Loaded checkpoint;
+    private List<LogSegment> log;
+    /** Every schema version seen (checkpoint and committed SCHEMA records), for converting old records. */
+    private final Map<Integer, Schema> history = new TreeMap<>();
+    private Schema storedSchema = Schema.EMPTY;
+    /** The checkpoint's store converted to the target schema by {@link #migrate}; null before. */
+    private Store migratedBase;
+    private Schema target;
+    private java.util.Set<Integer> toValidate = java.util.Set.of();
+    private boolean strictMigration;
     private long checkpointBytes;
     private long recordsQuarantined;
     /** Damaged whole files salvage skipped; FORCE moves them to quarantine once replay succeeded. */
@@ -87,6 +109,7 @@ public final class Recovery {
     public static Result run(FileIO io, Path dir, RecoveryMode mode, CrashHook crash) throws IOException {
         Recovery r = begin(io, dir, mode, crash, RecoveryProgress.NONE);
         r.loadCheckpoint();
+        r.migrate(r.storedSchema(), false);
         return r.replayLog();
     }
 
@@ -119,10 +142,16 @@ public final class Recovery {
     }
 
     /**
-     * Step 1 (the MIGRATE phase): loads and fully verifies the newest readable checkpoint. Changes
-     * nothing on disk.
+     * Step 1 (the MIGRATE phase): loads and fully verifies the newest readable checkpoint, reads and
+     * scans the log and collects its committed schemas. Changes nothing on disk.
      */
     public void loadCheckpoint() throws IOException {
+        loadNewestCheckpoint();
+        log = readLog(files);
+        collectSchemas();
+    }
+
+    private void loadNewestCheckpoint() throws IOException {
         checkpoint = loadCheckpoint(files);
         checkpointBytes = checkpoint != null ? checkpoint.sizeInBytes() : 0;
         if (checkpoint != null) {
@@ -139,8 +168,128 @@ public final class Recovery {
     }
 
     /** The schema stored in the loaded checkpoint (empty without one); valid after {@link #loadCheckpoint()}. */
-    public dev.keel.internal.entity.Schema checkpointSchema() {
+    public Schema checkpointSchema() {
         return checkpoint != null ? checkpoint.store().schema() : MemStore.EMPTY.schema();
+    }
+
+    /**
+     * The newest committed schema: that of the last committed SCHEMA record after the checkpoint,
+     * else the checkpoint's. Valid after {@link #loadCheckpoint()}.
+     */
+    public Schema storedSchema() {
+        return storedSchema;
+    }
+
+    /** Every schema version seen in the checkpoint and the log, by version. */
+    public Map<Integer, Schema> schemaHistory() {
+        return java.util.Collections.unmodifiableMap(history);
+    }
+
+    /**
+     * Collects the schemas of SCHEMA records in committed transactions (a COMMIT frame right after
+     * exactly its records) in log order. Damage is judged later by replay; a schema record that
+     * does not decode is left to it too.
+     */
+    private void collectSchemas() {
+        Schema cp = checkpointSchema();
+        history.put(cp.version(), cp);
+        storedSchema = cp;
+        long checkpointLsn = checkpoint != null ? checkpoint.lsn() : 0;
+        for (LogSegment seg : log) {
+            if (!seg.header()) {
+                continue;
+            }
+            List<SegmentScanner.Frame> pending = new ArrayList<>();
+            for (SegmentScanner.Frame f : seg.scan().frames()) {
+                if (!(f.record() instanceof dev.keel.internal.wal.WalRecord.Commit c)) {
+                    if (!pending.isEmpty() && pending.get(pending.size() - 1).lsn() + 1 != f.lsn()) {
+                        pending.clear();
+                    }
+                    pending.add(f);
+                    continue;
+                }
+                boolean complete = c.recordCount() == pending.size()
+                        && (pending.isEmpty() || pending.get(pending.size() - 1).lsn() + 1 == f.lsn());
+                if (complete) {
+                    for (SegmentScanner.Frame op : pending) {
+                        if (op.record() instanceof dev.keel.internal.wal.WalRecord.SchemaChange sc) {
+                            try {
+                                Schema s = SchemaCodec.decode(new ByteReader(sc.schema()));
+                                history.put(s.version(), s);
+                                if (f.lsn() > checkpointLsn) {
+                                    storedSchema = s;
+                                }
+                            } catch (MalformedDataException | IllegalArgumentException e) {
+                                // replay reports it
+                            }
+                        }
+                    }
+                }
+                pending.clear();
+            }
+        }
+        // The newest schema wins for its version (a step's progress records share their version).
+        history.put(storedSchema.version(), storedSchema);
+    }
+
+    /**
+     * Step 2 (the end of the MIGRATE phase): converts the checkpoint's entities to {@code target}
+     * (the stored schema, or the one planned from the declared types), in memory only. Log records
+     * are converted to it while replayed.
+     *
+     * @param strict whether a log record that cannot be converted fails the open
+     * @throws MigrationException a checkpointed entity cannot be converted (naming it)
+     */
+    public void migrate(Schema target, boolean strict) {
+        migrate(target, java.util.Set.of(), strict);
+    }
+
+    /**
+     * Like {@link #migrate(Schema, boolean)}; after replay, before any repair, the entities of the
+     * types {@code toValidate} are checked against the rules of {@code target} ({@link MigrationCheck}).
+     */
+    public void migrate(Schema target, java.util.Set<Integer> toValidate, boolean strict) {
+        this.target = target;
+        this.toValidate = java.util.Set.copyOf(toValidate);
+        this.strictMigration = strict;
+        Store base = checkpoint != null ? checkpoint.store() : MemStore.EMPTY;
+        if (base.schema() == target) {
+            migratedBase = base;
+            return;
+        }
+        Store.Batch batch = base.batch();
+        List<String> failures = new ArrayList<>();
+        long failed = 0;
+        for (StoredType from : base.schema().types()) {
+            StoredType to = target.byId(from.typeId());
+            if (to == null) {
+                throw new IllegalStateException("target schema version " + target.version() + " lacks stored type "
+                        + from.name() + " (id " + from.typeId() + ")");
+            }
+            EntityConverter converter = new EntityConverter(from, to);
+            if (converter.identity()) {
+                continue;
+            }
+            Store.Cursor c = base.scan(from.typeId(), 1);
+            while (c.next()) {
+                try {
+                    batch.put(from.typeId(), c.id(), converter.convert(c.id(), c.value()));
+                } catch (EntityConverter.ConversionException e) {
+                    if (failures.size() < 10) {
+                        failures.add(e.getMessage());
+                    }
+                    failed++;
+                }
+            }
+        }
+        if (failed > 0) {
+            throw new MigrationException("cannot migrate " + dir + " to schema version " + target.version() + ": "
+                    + failed + " checkpointed entit" + (failed == 1 ? "y" : "ies") + " cannot be converted (first "
+                    + failures.size() + " listed); nothing was written. Fix their values with the old declaration,"
+                    + " or declare the field without the change", failures);
+        }
+        batch.schema(target);
+        migratedBase = batch.apply(base.lsn());
     }
 
     /**
@@ -149,8 +298,10 @@ public final class Recovery {
      */
     public Result replayLog() throws IOException {
         long started = System.nanoTime();
-        Store base = checkpoint != null ? checkpoint.store() : MemStore.EMPTY;
-        List<LogSegment> log = readLog(files);
+        if (migratedBase == null) {
+            migrate(storedSchema, false);
+        }
+        Store base = migratedBase;
         long frames = 0;
         long frameBytes = 0;
         for (LogSegment seg : log) {
@@ -170,7 +321,8 @@ public final class Recovery {
             }
         }
         progress.replayStarting(frames);
-        LogReplay replay = new LogReplay(mode, base, events, progress);
+        LogReplay replay = new LogReplay(mode, base, events, progress,
+                new LogReplay.Migration(target, history, checkpointSchema(), strictMigration));
         replay.replay(log);
         long replayNanos = System.nanoTime() - started;
         double rate = frameBytes >= MIN_MEASURED_BYTES && replayNanos > 0 ? frameBytes * 1e9 / replayNanos : 0;
@@ -188,13 +340,17 @@ public final class Recovery {
         for (LogReplay.Cut cut : replay.cuts) {
             recordsQuarantined += recordsIn(cut);
         }
+        // A migration the data does not satisfy fails here, before anything is written.
+        MigrationCheck.validate(dir, store, target, toValidate);
         progress.repairsStarting();
         // From here on the directory changes (never in READ_ONLY); nothing may abandon recovery.
         removeTempFiles(files);
         for (LogReplay.Cut cut : replay.cuts) {
             // A log that stays must lose its tail: left in place, the records of the next segment
-            // would make it look like corruption on the next open.
-            repair(cut, logStays);
+            // would make it look like corruption on the next open. A transaction NORMAL skipped
+            // because it cannot be migrated stays in place (copied to quarantine): the log goes on
+            // after it.
+            repair(cut, logStays && isTailCut(cut));
         }
         // Only now, with replay done, may FORCE change the directory: a replay that throws must
         // leave every file where it was.

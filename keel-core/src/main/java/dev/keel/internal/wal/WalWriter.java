@@ -100,6 +100,8 @@ public final class WalWriter implements Closeable {
     private Segment next;
     private long currentEnd;
     private long nextLsn;
+    /** Stamped on unversioned puts; -1 until the engine sets it. Guarded by this. */
+    private int schemaVersion = -1;
     private long appendedLsn;
     private long bytesAppended;
     private final ArrayDeque<Chunk> sealed = new ArrayDeque<>();
@@ -197,6 +199,18 @@ public final class WalWriter implements Closeable {
         return bytesAppended;
     }
 
+    /**
+     * Sets the schema version stamped on every put appended from now on that carries none (they are
+     * written as PUT_V records; see {@link WalRecord}). Until set, such puts are written as kind 1
+     * PUT records. The engine sets it when it opens and after each schema change, before any put.
+     */
+    public synchronized void schemaVersion(int version) {
+        if (version < 0) {
+            throw new IllegalArgumentException("schema version " + version);
+        }
+        this.schemaVersion = version;
+    }
+
     /** The first I/O failure, or null. */
     public Throwable failure() {
         return failure;
@@ -211,8 +225,11 @@ public final class WalWriter implements Closeable {
         int n = records.size() + 1;
         int[] ends = new int[n];
         payload.reset();
+        WalRecord[] stamped = new WalRecord[records.size()];
         for (int i = 0; i < records.size(); i++) {
-            records.get(i).writePayload(payload);
+            WalRecord r = records.get(i);
+            stamped[i] = r instanceof WalRecord.Put p && schemaVersion >= 0 ? p.withSchemaVersion(schemaVersion) : r;
+            stamped[i].writePayload(payload);
             ends[i] = payload.position();
         }
         new WalRecord.Commit(records.size(), timeMillis, durableLsn).writePayload(payload);
@@ -226,7 +243,7 @@ public final class WalWriter implements Closeable {
         try {
             int start = 0;
             for (int i = 0; i < n; i++) {
-                int kind = i < records.size() ? records.get(i).kind() : WalRecord.COMMIT;
+                int kind = i < records.size() ? stamped[i].kind() : WalRecord.COMMIT;
                 WalFormat.writeFrame(pending, current.salt, nextLsn++, kind, payload.array(), start, ends[i] - start);
                 start = ends[i];
             }
