@@ -31,16 +31,20 @@ final class CommitChecks {
     }
 
     static void check(TransactionImpl tx, Store next) {
-        Schema schema = next.schema();
         for (NavigableMap<Long, TransactionImpl.Write> byId : tx.writes().values()) {
             for (TransactionImpl.Write w : byId.values()) {
-                StoredType t = w.type();
-                if (w.value() == null) {
-                    checkNoReferrers(schema, next, t, w.id());
-                } else if (!t.indexes().isEmpty()) {
-                    checkWritten(schema, next, t, w.id(), EntityCodec.slots(t, w.value()));
-                }
+                checkChange(next, w.type(), w.id(), w.value());
             }
+        }
+    }
+
+    /** Checks one change of the commit: entity {@code id} of {@code t} now {@code value} (null: deleted). */
+    static void checkChange(Store next, StoredType t, long id, byte[] value) {
+        Schema schema = next.schema();
+        if (value == null) {
+            checkNoReferrers(schema, next, t, id);
+        } else if (!t.indexes().isEmpty()) {
+            checkWritten(schema, next, t, id, EntityCodec.slots(t, value));
         }
     }
 

@@ -106,11 +106,8 @@ public final class Engine implements TxContext {
         boolean readOnly = options.recoveryMode() == RecoveryMode.READ_ONLY;
         // Recovery checked the data of types whose rules tightened (plan.toValidate()) before it
         // changed anything on disk.
-        // INDEX BUILD AFTER MIGRATION: build (or rebuild) the indexes of plan.target() from `store`
-        // here, before the migration commits below. A unique index that existing entities violate
-        // must fail the open like MigrationCheck.validate does (MigrationException naming the
-        // entities); to write nothing at all (not even a torn-tail repair), check uniqueness where
-        // Recovery calls MigrationCheck.validate, before its repairs.
+        // Recovery also built the indexes of plan.target() there (a unique index the data breaks
+        // fails the open before anything is written).
         if (readOnly) {
             this.wal = null;
             this.background = null;
@@ -128,9 +125,9 @@ public final class Engine implements TxContext {
                             options.bootBudgets().budget(dev.keel.BootPhase.RECOVER).orElse(null)),
                     options.clock());
         }
-        // Indexes are derived from the entities and never stored: built once here, kept from now on.
-        // TODO(migrate): once schema migration validates here, a unique violation must fail it naming the entities.
-        store = store.withIndexes();
+        if (!store.indexed()) {
+            store = store.withIndexes(); // READ_ONLY and FORCE paths that skip the migration step
+        }
         this.head = store;
         this.published = store;
         for (var t : store.schema().types()) {
@@ -155,8 +152,9 @@ public final class Engine implements TxContext {
                     }
 
                     @Override
-                    public void commit(List<WalRecord> records, Store.Batch batch, long commitLsn) throws IOException {
-                        commitDuringOpen(records, batch, commitLsn);
+                    public void commit(List<WalRecord> records, Store.Batch batch, long commitLsn,
+                            java.util.function.Consumer<Store> check) throws IOException {
+                        commitDuringOpen(records, batch, commitLsn, check);
                     }
                 });
                 background.start(this, checkpointer, wal);
@@ -287,7 +285,7 @@ public final class Engine implements TxContext {
         SchemaCodec.encode(schema, out);
         Store.Batch b = head.batch();
         b.schema(schema);
-        commitDuringOpen(List.of(new WalRecord.SchemaChange(out.toByteArray())), b, wal.nextLsn() + 1);
+        commitDuringOpen(List.of(new WalRecord.SchemaChange(out.toByteArray())), b, wal.nextLsn() + 1, next -> { });
         options.crashHook().reached(CrashPoint.MIGRATION_AFTER_COMMIT);
         for (var t : schema.types()) {
             nextIds.putIfAbsent(t.typeId(), new AtomicLong(head.nextId(t.typeId())));
@@ -299,15 +297,18 @@ public final class Engine implements TxContext {
      * waits until it is durable and makes {@code batch} the head and published version. Only while
      * opening, before background work starts and before any caller can commit.
      */
-    private void commitDuringOpen(List<WalRecord> records, Store.Batch batch, long commitLsn) throws IOException {
+    private void commitDuringOpen(List<WalRecord> records, Store.Batch batch, long commitLsn,
+            java.util.function.Consumer<Store> check) throws IOException {
         commitLock.lock();
         try {
+            Store next = batch.apply(commitLsn);
+            check.accept(next);
             long lsn = wal.appendTransaction(records, System.currentTimeMillis());
             if (lsn != commitLsn) {
                 throw new IllegalStateException("log assigned LSN " + lsn + ", expected " + commitLsn);
             }
             wal.awaitDurable(lsn);
-            head = batch.apply(lsn);
+            head = next;
             published = head;
         } finally {
             commitLock.unlock();

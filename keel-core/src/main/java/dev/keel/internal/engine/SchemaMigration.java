@@ -44,8 +44,12 @@ final class SchemaMigration {
         /** The LSN the next transaction of {@code records} records gets as its commit LSN. */
         long nextCommitLsn(int records);
 
-        /** Appends the transaction, waits until durable and installs {@code batch} as the head. */
-        void commit(List<WalRecord> records, Store.Batch batch, long commitLsn) throws IOException;
+        /**
+         * Runs {@code check} on the version {@code batch} produces, then appends the transaction, waits
+         * until durable and installs that version as the head.
+         */
+        void commit(List<WalRecord> records, Store.Batch batch, long commitLsn,
+                java.util.function.Consumer<Store> check) throws IOException;
     }
 
     private SchemaMigration() {
@@ -95,9 +99,8 @@ final class SchemaMigration {
                 for (int k = 0; k < ids.size(); k++) {
                     long id = ids.get(k);
                     byte[] encoded = apply(step, t, id, values.get(k), commitLsn, scratch);
-                    // Commit validation of user transactions (references, unique indexes) belongs
-                    // here too once it can check a batch outside a TransactionImpl; type, required
-                    // and value rules are checked by EntityCodec.encode above.
+                    // Type, required and value rules are checked by EntityCodec.encode above;
+                    // references and unique values by the commit check below.
                     batch.put(t.typeId(), id, encoded);
                     records.add(new WalRecord.Put(t.typeId(), id, encoded));
                 }
@@ -107,7 +110,19 @@ final class SchemaMigration {
                 SchemaCodec.encode(next, out);
                 records.add(new WalRecord.SchemaChange(out.toByteArray()));
                 batch.schema(next);
-                engine.commit(records, batch, commitLsn);
+                engine.commit(records, batch, commitLsn, version -> {
+                    for (int k = 0; k < ids.size(); k++) {
+                        long id = ids.get(k);
+                        try {
+                            CommitChecks.checkChange(version, t, id, version.get(t.typeId(), id));
+                        } catch (dev.keel.ConstraintViolationException e) {
+                            throw new MigrationException("migration step " + step.name() + " stopped at " + t.name()
+                                    + "#" + id + ": its result " + e.getMessage() + "; nothing of this batch was"
+                                    + " written, earlier batches stay done, and the step resumes here once fixed",
+                                    List.of(e.getMessage()));
+                        }
+                    }
+                });
                 migrated += ids.size();
                 last = newLast;
                 LOG.info("database {}: migration step {} migrated {} entities of {} (up to id {}){}", dir, step.name(),

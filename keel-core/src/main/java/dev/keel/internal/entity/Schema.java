@@ -124,6 +124,19 @@ public final class Schema {
     }
 
     /** This schema with the progress of step {@code state.name()} replaced (or added); same version. */
+    /** Whether {@code other} has exactly the same stored types (the same objects), so the same indexes. */
+    public boolean sameTypesAs(Schema other) {
+        if (other.byId.size() != byId.size()) {
+            return false;
+        }
+        for (Map.Entry<Integer, StoredType> e : byId.entrySet()) {
+            if (other.byId.get(e.getKey()) != e.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public Schema withStep(StepState state) {
         List<StepState> next = new ArrayList<>();
         boolean replaced = false;

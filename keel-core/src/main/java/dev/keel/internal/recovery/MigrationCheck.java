@@ -76,4 +76,20 @@ public final class MigrationCheck {
         }
     }
 
+
+    /**
+     * The store with the indexes of its schema built; entities that break a unique index (one the
+     * migration adds, or data written before it was enforced) fail the open naming them.
+     *
+     * @throws MigrationException two entities share the values of a unique index
+     */
+    public static Store withIndexes(Path dir, Store store) {
+        try {
+            return store.withIndexes();
+        } catch (dev.keel.ConstraintViolationException e) {
+            throw new MigrationException("cannot open " + dir + ": existing entities break a unique rule of the"
+                    + " declared schema; nothing was written. Open it with the previous declaration and make the"
+                    + " values unique, or declare the field or index without unique", List.of(e.getMessage()));
+        }
+    }
 }

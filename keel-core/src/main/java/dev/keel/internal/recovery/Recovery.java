@@ -86,6 +86,8 @@ public final class Recovery {
     private Store migratedBase;
     private Schema target;
     private java.util.Set<Integer> toValidate = java.util.Set.of();
+    /** Whether the recovered store gets its indexes built before any repair (the engine's open, not the tools). */
+    private boolean buildIndexes;
     private boolean strictMigration;
     private long checkpointBytes;
     private long recordsQuarantined;
@@ -249,6 +251,7 @@ public final class Recovery {
      * types {@code toValidate} are checked against the rules of {@code target} ({@link MigrationCheck}).
      */
     public void migrate(Schema target, java.util.Set<Integer> toValidate, boolean strict) {
+        this.buildIndexes = true;
         this.target = target;
         this.toValidate = java.util.Set.copyOf(toValidate);
         this.strictMigration = strict;
@@ -342,6 +345,9 @@ public final class Recovery {
         }
         // A migration the data does not satisfy fails here, before anything is written.
         MigrationCheck.validate(dir, store, target, toValidate);
+        if (buildIndexes) {
+            store = MigrationCheck.withIndexes(dir, store);
+        }
         progress.repairsStarting();
         // From here on the directory changes (never in READ_ONLY); nothing may abandon recovery.
         removeTempFiles(files);

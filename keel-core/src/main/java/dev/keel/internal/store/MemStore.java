@@ -159,9 +159,12 @@ public final class MemStore implements Store {
         private Schema newSchema = schema;
         private boolean applied;
 
-        /** Whether puts and deletes change index entries: the store is indexed and the schema unchanged. */
+        /**
+         * Whether puts and deletes change index entries: the store is indexed and the schema's types
+         * are unchanged (a new schema that only records migration step progress keeps them).
+         */
         private boolean maintainsIndexes() {
-            return indexes != null && newSchema == schema;
+            return indexes != null && (newSchema == schema || newSchema.sameTypesAs(schema));
         }
 
         /** Replaces the index keys of entity {@code id} for {@code before} by those for {@code after} (either may be null). */
@@ -247,7 +250,7 @@ public final class MemStore implements Store {
             if (indexes == null) {
                 return new MemStore(newLsn, newSchema, t, ids, null);
             }
-            if (newSchema != schema) {
+            if (!maintainsIndexes()) {
                 return new MemStore(newLsn, newSchema, t, ids, null).withIndexes();
             }
             Map<Long, ByteKeyTree> ix = indexes;
