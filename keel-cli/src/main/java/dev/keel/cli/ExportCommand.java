@@ -35,7 +35,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "export", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Export every entity as JSON Lines (streaming, one snapshot).",
             "",
-            "Writes a header line with the schema, then one line per entity "
+            "Writes a header line with the schema (types, fields, rules, indexes), then one line per entity "
                 + "({\"type\":\"Person\",\"id\":12,\"fields\":{...}}). Consistent (one snapshot) and streaming "
                 + "(constant memory). Opens the database read-only and writes nothing to it. keel import reads "
                 + "the output back; keel-cli/README.md describes the format."},
@@ -147,7 +147,7 @@ final class ExportCommand extends KeelCommand {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             g.setRootValueSeparator(null);
             ExportFormat.writeHeader(g, snapshot.lsn(), types);
-            for (EntityType t : types) {
+            for (EntityType t : ExportFormat.lineOrder(types)) {
                 Map<String, FieldType> fieldTypes = new HashMap<>();
                 for (Field f : t.fields()) {
                     fieldTypes.put(f.name(), f.type());

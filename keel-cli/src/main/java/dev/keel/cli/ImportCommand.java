@@ -24,16 +24,25 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code keel import DIR}: reads the JSON Lines of {@code keel export} and inserts every entity with
- * its id, in transactions of {@code --batch-size} lines. Stops at the first bad line; the batches
- * committed before it stay, the batch holding it is rolled back.
+ * its id, in transactions of {@code --batch-size} lines, every field rule checked on each insert.
+ * Stops at the first bad line; the batches committed before it stay, the batch holding it is rolled
+ * back.
+ *
+ * <p>Ordering: entities are inserted in input order (keel export writes referenced types first). An
+ * optional reference to an entity that is not there yet (a cycle, a self-reference by a higher id)
+ * is left out of the insert and set in a second pass after the last line, in batches of the same
+ * size ({@link DeferredReferences}); a required one is inserted as it is.
  */
 @Command(name = "import", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Import the JSON Lines of keel export into a database.",
             "",
             "Reads the JSON Lines written by keel export and inserts every entity with its id into DIR "
                 + "(created if absent), declaring the header's entity types. Commits every --batch-size lines. "
-                + "Stops at the first bad line (malformed JSON, unknown type or field, wrong value type, "
-                + "duplicate id) and says which batches were committed before it."},
+                + "Checks every field rule (required, unique, min/max, length, pattern, oneOf) on each insert. "
+                + "References to entities that come later in the input (cycles, self-references) are set in a "
+                + "second pass after the last line. Stops at the first bad line (malformed JSON, unknown type or "
+                + "field, wrong value type, a value that breaks a rule, duplicate id) and says which batches were "
+                + "committed before it."},
         footerHeading = "%nExamples:%n",
         footer = {"  keel import new-data --input keel-data.jsonl",
             "  gunzip -c keel-data.jsonl.gz | keel import new-data --batch-size 5000"},
@@ -59,6 +68,14 @@ final class ImportCommand extends KeelCommand {
     private long line;
     private long committedThrough = 1;
     private long committed;
+    /** References set after the last line (see {@link DeferredReferences}); null before the header is read. */
+    private DeferredReferences deferred;
+    /** How many of {@link #deferred} were in committed batches of the first pass. */
+    private int deferredCommitted;
+    /** Whether the first pass is over: the second sets the deferred references. */
+    private boolean secondPass;
+    /** How many of {@link #deferred} the second pass has committed. */
+    private int referencesSet;
     private final Map<String, Long> perType = new LinkedHashMap<>();
     /** Per type, the optional fields with a default: absent from a line means it was cleared (null). */
     private final Map<String, java.util.List<String>> optionalWithDefault = new java.util.HashMap<>();
@@ -102,17 +119,23 @@ final class ImportCommand extends KeelCommand {
                 }
                 optionalWithDefault.put(t.name(), defaulted);
             }
+            deferred = new DeferredReferences(header.types());
             try (KeelDb db = KeelDb.open(dir, built)) {
                 load(db, decoder, reader, in, progress);
+                secondPass = true;
+                setDeferredReferences(db);
             }
         } catch (BadInput e) {
-            throw new CliException(ExitCodes.PROBLEMS, "line " + line + ": " + e.getMessage(), committedNote());
+            throw new CliException(ExitCodes.PROBLEMS, "line " + line + ": " + e.getMessage(), secondPass
+                    ? secondPassNote() : committedNote());
         } catch (CharacterCodingException e) {
             throw new CliException(ExitCodes.PROBLEMS, "line " + (line + 1) + ": not valid UTF-8 (" + e + ")",
                     committedNote());
         }
-        out().printf("imported %,d entities (%s) from %s into %s in %s%n", committed, perTypeText(),
-                input == null ? "stdin" : input, dir, Format.seconds(System.nanoTime() - start));
+        out().printf("imported %,d entities (%s) from %s into %s in %s%s%n", committed, perTypeText(),
+                input == null ? "stdin" : input, dir, Format.seconds(System.nanoTime() - start),
+                referencesSet == 0 ? "" : String.format("; %,d reference%s to later lines set in a second pass",
+                        referencesSet, referencesSet == 1 ? "" : "s"));
         return ExitCodes.OK;
     }
 
@@ -125,10 +148,10 @@ final class ImportCommand extends KeelCommand {
             for (String text = next(reader); text != null; text = next(reader)) {
                 ImportReader.Row row = decoder.entity(text);
                 try {
-                    tx.insert(row.type(), row.id(), row.values());
+                    tx.insert(row.type(), row.id(), deferred.withoutForwardReferences(tx, row, line));
                     clearAbsentDefaults(tx, row);
                 } catch (ConstraintViolationException | IllegalArgumentException e) {
-                    throw new BadInput(e.getMessage());
+                    throw new BadInput(row.type() + "#" + row.id() + ": " + message(e));
                 }
                 pending.merge(row.type(), 1L, Long::sum);
                 if (++inBatch == batchSize) {
@@ -167,7 +190,35 @@ final class ImportCommand extends KeelCommand {
         }
     }
 
+    /** The second pass: sets the references {@link #load} left out, in batches; a failure names the entity's line. */
+    private void setDeferredReferences(KeelDb db) throws BadInput {
+        for (int from = 0; from < deferred.size(); from += batchSize) {
+            int to = (int) Math.min(deferred.size(), (long) from + batchSize);
+            try (Transaction tx = db.begin()) {
+                for (int i = from; i < to; i++) {
+                    line = deferred.line(i);
+                    String type = deferred.type(i);
+                    try {
+                        tx.update(type, deferred.id(i), Map.of(deferred.field(i), deferred.target(i)));
+                    } catch (ConstraintViolationException | IllegalArgumentException e) {
+                        throw new BadInput(type + "#" + deferred.id(i) + ": " + message(e));
+                    }
+                }
+                tx.commit();
+            }
+            referencesSet = to;
+        }
+    }
+
+    /** The message of a rejected write, without the error code of a {@link dev.keel.KeelException}. */
+    private static String message(RuntimeException e) {
+        String m = String.valueOf(e.getMessage());
+        String code = e instanceof dev.keel.KeelException k ? "[" + k.code() + "] " : "";
+        return m.startsWith(code) ? m.substring(code.length()) : m;
+    }
+
     private void commit(Map<String, Long> pending, int lines) {
+        deferredCommitted = deferred.size();
         committed += lines;
         committedThrough = line;
         pending.forEach((t, n) -> perType.merge(t, n, Long::sum));
@@ -193,7 +244,20 @@ final class ImportCommand extends KeelCommand {
         return text;
     }
 
+    private String secondPassNote() {
+        return String.format("every line was read and its entities committed (%,d entities: %s); of the %,d"
+                + " references to later lines, which are set after the last line, %,d were set and the rest are not."
+                + " To finish: fix line %d and import the whole input again into an empty directory", committed,
+                perTypeText(), deferred.size(), referencesSet, line);
+    }
+
     private String committedNote() {
+        if (deferredCommitted > 0) {
+            return String.format("batches up to line %d were committed (%,d entities: %s), but %,d of their references"
+                    + " point to later lines and were to be set after the last line, so they are not set; nothing"
+                    + " after line %d was read. To finish: fix line %d and import the whole input again into an empty"
+                    + " directory", committedThrough, committed, perTypeText(), deferredCommitted, line, line);
+        }
         if (committed == 0) {
             return "nothing was committed" + (line > 2 ? " (lines 2-" + (line - 1) + " were in the batch that was"
                     + " rolled back)" : "") + "; fix line " + line + " and run the import again";

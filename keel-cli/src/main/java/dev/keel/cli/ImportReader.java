@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.EntityType;
 import dev.keel.Field;
 import dev.keel.FieldType;
+import dev.keel.Index;
+import dev.keel.OnDelete;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,17 +16,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * Reads the lines of {@link ExportFormat} strictly: an object with a key that is not part of the
  * format, a missing key, a value of the wrong JSON type, an unknown entity type or field, or
  * anything after the object on its line is an error that names what is wrong. Keys may come in any
  * order. Not thread-safe.
+ *
+ * <p>The header's types are rebuilt through {@link Field}'s modifiers and
+ * {@link EntityType.Builder#index}, one per listed index (an implicit index listed explicitly is
+ * not added twice), so the result equals the exported type, and a rule a field cannot have (a min
+ * on a TEXT field, a pattern that does not compile, SET_NULL on a required reference, a default
+ * that breaks a rule) fails with the message of {@link Field} or {@link EntityType}, after the type
+ * name. An absent rule key (all of them in format 1) means no rule.
  */
 final class ImportReader {
     private static final Set<String> HEADER_KEYS = Set.of("keel", "format", "lsn", "types");
-    private static final Set<String> TYPE_KEYS = Set.of("name", "fields");
-    private static final Set<String> FIELD_KEYS = Set.of("name", "type", "required", "default", "target");
+    private static final Set<String> TYPE_KEYS = Set.of("name", "fields", "indexes");
+    private static final Set<String> FIELD_KEYS = Set.of("name", "type", "required", "default", "target", "onDelete",
+            "unique", "min", "max", "minLength", "maxLength", "pattern", "oneOf");
+    private static final Set<String> INDEX_KEYS = Set.of("name", "fields", "unique");
 
     /** The header line. */
     record Header(long lsn, List<EntityType> types) {
@@ -45,7 +57,7 @@ final class ImportReader {
             throw malformed(e, "missing header: line 1 must be the export header {\"keel\":\"export\",...}");
         }
         if (root == null || !root.isObject() || !root.has("keel")) {
-            throw new BadInput("missing header: line 1 must be the export header {\"keel\":\"export\",\"format\":1,"
+            throw new BadInput("missing header: line 1 must be the export header {\"keel\":\"export\",\"format\":2,"
                     + "...}, written by keel export");
         }
         keys(root, HEADER_KEYS, Set.of("keel", "format", "types"), "header");
@@ -53,9 +65,10 @@ final class ImportReader {
             throw new BadInput("header: \"keel\" must be \"export\", was " + root.get("keel"));
         }
         JsonNode format = root.get("format");
-        if (!format.isIntegralNumber() || format.asLong() != ExportFormat.VERSION) {
-            throw new BadInput("header: export format " + format + " is not supported; this keel reads format "
-                    + ExportFormat.VERSION);
+        if (!format.isIntegralNumber() || format.asLong() < ExportFormat.MIN_VERSION
+                || format.asLong() > ExportFormat.VERSION) {
+            throw new BadInput("header: export format " + format + " is not supported; this keel reads formats "
+                    + ExportFormat.MIN_VERSION + " to " + ExportFormat.VERSION);
         }
         JsonNode lsn = root.get("lsn");
         if (lsn != null && !(lsn.isIntegralNumber() && lsn.canConvertToLong())) {
@@ -80,29 +93,51 @@ final class ImportReader {
         if (!t.isObject()) {
             throw new BadInput("header: each entry of \"types\" must be an object, was " + t);
         }
-        keys(t, TYPE_KEYS, TYPE_KEYS, "header type");
+        keys(t, TYPE_KEYS, Set.of("name", "fields"), "header type");
         String name = text(t, "name", "header type");
+        String where = "header type " + name;
         JsonNode fields = t.get("fields");
         if (!fields.isArray()) {
-            throw new BadInput("header type " + name + ": \"fields\" must be an array");
+            throw new BadInput(where + ": \"fields\" must be an array");
+        }
+        JsonNode indexes = t.get("indexes");
+        if (indexes != null && !indexes.isArray() && !indexes.isNull()) {
+            throw new BadInput(where + ": \"indexes\" must be an array");
+        }
+        EntityType.Builder b;
+        try {
+            b = EntityType.builder(name);
+        } catch (IllegalArgumentException e) {
+            throw new BadInput(where + ": " + firstLine(e));
+        }
+        for (JsonNode f : fields) {
+            b.field(field(name, f));
+        }
+        if (indexes != null) {
+            for (JsonNode i : indexes) {
+                b.index(index(where, i));
+            }
         }
         try {
-            EntityType.Builder b = EntityType.builder(name);
-            for (JsonNode f : fields) {
-                b.field(field(name, f));
-            }
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw new BadInput("header type " + name + ": " + e.getMessage());
+            throw new BadInput(where + ": " + firstLine(e));
         }
     }
 
+    /**
+     * One field. Each rule goes through the {@link Field} modifier that declares it, so a rule the
+     * type cannot have, a bad regex or a default that breaks a rule fails with the message of
+     * {@link Field}; the default comes last because it is checked against the rules.
+     */
     private static Field field(String typeName, JsonNode f) throws BadInput {
         String where = "header type " + typeName;
         if (!f.isObject()) {
             throw new BadInput(where + ": each field must be an object, was " + f);
         }
-        keys(f, FIELD_KEYS, Set.of("name", "type"), where + " field");
+        JsonNode named = f.get("name");
+        keys(f, FIELD_KEYS, Set.of("name", "type"), where + " field" + (named != null && named.isTextual()
+                ? " " + named.asText() : ""));
         String name = text(f, "name", where + " field");
         where = where + " field " + name;
         FieldType type;
@@ -112,36 +147,166 @@ final class ImportReader {
             throw new BadInput(where + ": unknown field type " + f.get("type") + " (one of "
                     + java.util.Arrays.toString(FieldType.values()) + ")");
         }
-        JsonNode target = f.get("target");
-        Field field;
-        if (type == FieldType.REFERENCE) {
-            if (target == null || !target.isTextual()) {
-                throw new BadInput(where + ": a REFERENCE field needs \"target\", the referenced type's name");
-            }
-            field = Field.reference(name, target.asText());
-        } else {
-            if (target != null && !target.isNull()) {
-                throw new BadInput(where + ": only REFERENCE fields have a \"target\"");
-            }
-            field = Field.of(name, type);
-        }
-        JsonNode required = f.get("required");
-        if (required != null && !required.isNull()) {
-            if (!required.isBoolean()) {
-                throw new BadInput(where + ": \"required\" must be true or false, was " + required);
-            }
-            field = required.asBoolean() ? field.required() : field;
-        }
-        JsonNode def = f.get("default");
-        if (def != null && !def.isNull()) {
-            try (JsonParser p = def.traverse(Json.LINES)) {
-                p.nextToken();
-                field = field.defaultValue(ValueCodec.read(p, type, where + " default"));
-            } catch (IOException e) {
-                throw new BadInput(where + ": unreadable default (" + e.getMessage() + ")");
+        String target = optionalText(f, "target", where);
+        String onDelete = optionalText(f, "onDelete", where);
+        OnDelete action = null;
+        if (onDelete != null) {
+            try {
+                action = OnDelete.valueOf(onDelete);
+            } catch (IllegalArgumentException e) {
+                throw new BadInput(where + ": unknown on-delete action \"" + onDelete + "\" (one of "
+                        + java.util.Arrays.toString(OnDelete.values()) + ")");
             }
         }
-        return field;
+        String typeWhere = "header type " + typeName;
+        try {
+            Field field;
+            if (type == FieldType.REFERENCE) {
+                if (target == null) {
+                    throw new BadInput(where + ": a REFERENCE field needs \"target\", the referenced type's name");
+                }
+                field = Field.reference(name, target);
+            } else {
+                if (target != null) {
+                    throw new BadInput(where + ": only REFERENCE fields have a \"target\"");
+                }
+                field = Field.of(name, type);
+            }
+            field = flag(f, "required", where) ? field.required() : field;
+            field = action != null ? field.onDelete(action) : field;
+            field = flag(f, "unique", where) ? field.unique() : field;
+            int minLength = length(f, "minLength", where, 0);
+            int maxLength = length(f, "maxLength", where, -1);
+            field = minLength > 0 || maxLength >= 0 ? field.length(minLength, maxLength) : field;
+            String pattern = optionalText(f, "pattern", where);
+            field = pattern != null ? field.pattern(pattern) : field;
+            Field base = field;
+            field = present(f, "min") ? field.min(value(f.get("min"), base, where + " min", Field::min)) : field;
+            field = present(f, "max") ? field.max(value(f.get("max"), base, where + " max", Field::max)) : field;
+            if (present(f, "oneOf")) {
+                JsonNode list = f.get("oneOf");
+                if (!list.isArray()) {
+                    throw new BadInput(where + ": \"oneOf\" must be an array of values, was " + list);
+                }
+                List<Object> allowed = new ArrayList<>();
+                for (int k = 0; k < list.size(); k++) {
+                    allowed.add(value(list.get(k), base, where + " oneOf[" + k + "]", Field::oneOf));
+                }
+                field = field.oneOf(allowed.toArray());
+            }
+            if (present(f, "default")) {
+                field = field.defaultValue(value(f.get("default"), base, where + " default", (x, v) -> x));
+            }
+            return field;
+        } catch (IllegalArgumentException e) {
+            throw new BadInput(typeWhere + ": " + firstLine(e));
+        }
+    }
+
+    /**
+     * A rule value encoded like a field value. {@code probe} first declares the rule with a sample
+     * value of the field's type, so that a rule the type cannot have is reported as such (by
+     * {@link Field}) rather than as a value of the wrong JSON type.
+     */
+    private static Object value(JsonNode node, Field field, String what, BiFunction<Field, Object, Field> probe)
+            throws BadInput {
+        probe.apply(field, sample(field.type()));
+        if (node.isNull()) {
+            throw new BadInput(what + ": must be a value, was null");
+        }
+        try (JsonParser p = node.traverse(Json.LINES)) {
+            p.nextToken();
+            return ValueCodec.read(p, field.type(), what);
+        } catch (IOException e) {
+            throw new BadInput(what + ": unreadable (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Any valid value of {@code type} (a probe for whether a rule applies to the type at all). */
+    private static Object sample(FieldType type) {
+        return switch (type) {
+            case TEXT -> "";
+            case INT -> 0;
+            case LONG, REFERENCE -> 1L;
+            case DOUBLE -> 0.0;
+            case BOOLEAN -> false;
+            case TIMESTAMP -> java.time.Instant.EPOCH;
+            case BYTES -> new byte[0];
+            case VECTOR -> new float[0];
+        };
+    }
+
+    private static Index index(String where, JsonNode i) throws BadInput {
+        if (!i.isObject()) {
+            throw new BadInput(where + ": each index must be an object, was " + i);
+        }
+        keys(i, INDEX_KEYS, Set.of("fields"), where + " index");
+        String name = optionalText(i, "name", where + " index");
+        String what = where + " index" + (name == null ? "" : " " + name);
+        JsonNode fields = i.get("fields");
+        if (!fields.isArray()) {
+            throw new BadInput(what + ": \"fields\" must be an array of field names, was " + fields);
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode f : fields) {
+            if (!f.isTextual()) {
+                throw new BadInput(what + ": \"fields\" must be an array of field names, was " + fields);
+            }
+            names.add(f.asText());
+        }
+        try {
+            String[] on = names.toArray(new String[0]);
+            Index index = flag(i, "unique", what) ? Index.unique(on) : Index.on(on);
+            return name == null ? index : index.named(name);
+        } catch (IllegalArgumentException e) {
+            throw new BadInput(what + ": " + firstLine(e));
+        }
+    }
+
+    private static boolean present(JsonNode o, String key) {
+        JsonNode v = o.get(key);
+        return v != null && !v.isNull();
+    }
+
+    private static boolean flag(JsonNode o, String key, String what) throws BadInput {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw new BadInput(what + ": \"" + key + "\" must be true or false, was " + v);
+        }
+        return v.asBoolean();
+    }
+
+    private static int length(JsonNode o, String key, String what, int absent) throws BadInput {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) {
+            return absent;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+            throw new BadInput(what + ": \"" + key + "\" must be a whole number from 0 to " + Integer.MAX_VALUE
+                    + ", was " + v);
+        }
+        return v.asInt();
+    }
+
+    private static String optionalText(JsonNode o, String key, String what) throws BadInput {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new BadInput(what + ": \"" + key + "\" must be a string, was " + v);
+        }
+        return v.asText();
+    }
+
+    /** The first line of an exception's message (a regex syntax error adds the pattern and a caret). */
+    private static String firstLine(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     private static void keys(JsonNode o, Set<String> allowed, Set<String> required, String what) throws BadInput {

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Export then import of 100,000 entities of two types covering every field type (NaN, infinities
+ * Export then import of 100,000 entities of two types covering every field type (INT with bounds; NaN, infinities
  * and -0.0 doubles, non-finite vector elements, nanosecond timestamps, empty and binary bytes,
  * references, text that needs escaping, absent optional fields): the imported database holds
  * exactly the same entities (type, id, every value), and the export has one line per entity.
@@ -54,6 +54,7 @@ class ExportImportRoundTripTest {
             .field(Field.reference("employer", "Company"))
             .field(Field.vector("embedding"))
             .field(Field.text("note"))
+            .field(Field.intField("level").min(-1_000_000).max(1_000_000))
             .build();
     private static final int COMPANIES = 20_000;
     private static final int PEOPLE = 80_000;
@@ -94,7 +95,7 @@ class ExportImportRoundTripTest {
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             JsonNode header = Json.LINES.readTree(r.readLine());
             assertEquals("export", header.get("keel").asText());
-            assertEquals(1, header.get("format").asInt());
+            assertEquals(2, header.get("format").asInt());
             assertTrue(header.get("lsn").asLong() > 0);
             assertEquals(List.of("Company", "Person"), List.of(header.get("types").get(0).get("name").asText(),
                     header.get("types").get(1).get("name").asText()));
@@ -102,6 +103,11 @@ class ExportImportRoundTripTest {
             assertEquals("REFERENCE", employer.get("type").asText());
             assertEquals("Company", employer.get("target").asText());
             assertEquals(2.5, header.get("types").get(0).get("fields").get(3).get("default").asDouble());
+            JsonNode level = header.get("types").get(1).get("fields").get(9);
+            assertEquals("INT", level.get("type").asText());
+            assertEquals(-1_000_000, level.get("min").intValue());
+            assertEquals(1_000_000, level.get("max").intValue());
+            assertEquals("RESTRICT", employer.get("onDelete").asText());
             long lines = 0;
             Set<FieldType> seen = EnumSet.noneOf(FieldType.class);
             for (String line = r.readLine(); line != null; line = r.readLine()) {
@@ -257,6 +263,9 @@ class ExportImportRoundTripTest {
         }
         if (i % 10 == 0) {
             v.put("note", "note " + TEXTS[(i / 10) % TEXTS.length]);
+        }
+        if (i % 4 != 1) {
+            v.put("level", i % 8 == 0 ? (i % 16 == 0 ? -1_000_000 : 1_000_000) : rnd.nextInt(2_000_001) - 1_000_000);
         }
         return v;
     }

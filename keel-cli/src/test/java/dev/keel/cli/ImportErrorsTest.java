@@ -87,7 +87,7 @@ class ImportErrorsTest {
     void headerErrorsNameWhatIsWrong() throws IOException {
         Path dir = tmp.resolve("db");
         String[][] cases = {
-            {HEADER.replace("\"format\":1", "\"format\":2"), "export format 2 is not supported"},
+            {HEADER.replace("\"format\":1", "\"format\":3"), "export format 3 is not supported"},
             {HEADER.replace("\"lsn\":9", "\"lsn\":9,\"comment\":\"x\""), "unknown key \"comment\""},
             {HEADER.replace("\"LONG\"", "\"INTEGER\""), "unknown field type \"INTEGER\""},
             {HEADER.replace("\"LONG\",\"required\":false,\"default\":null,\"target\":null",
