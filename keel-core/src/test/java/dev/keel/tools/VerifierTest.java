@@ -225,7 +225,8 @@ class VerifierTest {
         try (KeelDb db = KeelDb.open(dir, options())) {
             fill(db, 2);
         }
-        var schema = dev.keel.internal.entity.Schema.EMPTY.reconcile(options().entityTypes());
+        var schema = dev.keel.internal.entity.SchemaPlanner.plan(dev.keel.internal.entity.Schema.EMPTY,
+                options().entityTypes()).target();
         var order = schema.byName("Order");
         var batch = dev.keel.internal.store.MemStore.EMPTY.batch();
         batch.schema(schema);
