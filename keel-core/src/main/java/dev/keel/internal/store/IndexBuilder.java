@@ -47,7 +47,7 @@ final class IndexBuilder {
                 StoredIndex ix = indexes.get(k);
                 byte[][] sorted = keys.get(k).toArray(new byte[0][]);
                 keys.set(k, null);
-                Arrays.sort(sorted, Arrays::compareUnsigned);
+                Arrays.parallelSort(sorted, Arrays::compareUnsigned);
                 if (ix.unique()) {
                     checkUnique(store, t, ix, sorted);
                 }
