@@ -132,6 +132,26 @@ public final class KeelDb implements AutoCloseable {
         return engine.backup(destination);
     }
 
+    /**
+     * Adds {@code index} to the entity type {@code type} while the database keeps serving reads and
+     * writes: the index is built from a snapshot, caught up with the commits made meanwhile during a
+     * short pause of commits, and made durable by a synced schema record before this returns (a
+     * crash before that leaves no index; after it, every open builds it). Queries use it from then on.
+     * Creating an index equal to an existing one does nothing. Declare it in code too
+     * ({@link EntityType.Builder#index}): an open whose declared types lack it drops it.
+     *
+     * @throws ConstraintViolationException a unique index that existing entities break (naming them);
+     *         nothing was written
+     * @throws IllegalArgumentException an unknown type or field, a VECTOR field, or another index of
+     *         that name
+     * @throws ReadOnlyException in READ_ONLY mode
+     */
+    public void createIndex(String type, Index index) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(index, "index");
+        engine.createIndex(type, index);
+    }
+
     /** What recovery found and did when this instance opened. */
     public RecoveryReport recoveryReport() {
         return engine.recoveryReport();

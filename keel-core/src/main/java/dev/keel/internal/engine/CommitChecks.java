@@ -43,7 +43,7 @@ final class CommitChecks {
         Schema schema = next.schema();
         if (value == null) {
             checkNoReferrers(schema, next, t, id);
-        } else if (!t.indexes().isEmpty()) {
+        } else if (t.hasUniqueOrReference()) {
             checkWritten(schema, next, t, id, EntityCodec.slots(t, value));
         }
     }

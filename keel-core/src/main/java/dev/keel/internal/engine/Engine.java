@@ -78,6 +78,8 @@ public final class Engine implements TxContext {
     private final double replayBytesPerSecond;
     private final java.time.Instant openedAt;
     private final ReentrantLock commitLock = new ReentrantLock();
+    /** Serializes {@link #createIndex} calls (each derives its schema from the published one). */
+    private final Object indexBuildLock = new Object();
     private final Object publishLock = new Object();
     private final ArrayDeque<Store> unpublished = new ArrayDeque<>();
     private final Map<Integer, AtomicLong> nextIds = new ConcurrentHashMap<>();
@@ -462,6 +464,58 @@ public final class Engine implements TxContext {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            }
+        }
+    }
+
+    /** Adds an index while serving writes; see {@link dev.keel.KeelDb#createIndex} and {@link OnlineIndexBuild}. */
+    public void createIndex(String typeName, dev.keel.Index index) {
+        synchronized (indexBuildLock) {
+            checkWritable();
+            Store from = published;
+            Schema target = OnlineIndexBuild.plan(from.schema(), typeName, index);
+            if (target == null) {
+                return;
+            }
+            Store built;
+            try {
+                built = OnlineIndexBuild.build(from, target);
+            } catch (dev.keel.ConstraintViolationException e) {
+                throw new dev.keel.ConstraintViolationException(e.type(), e.field(), e.value(), e.rule(), "cannot create "
+                        + index + " on " + typeName + ": " + e.getMessage() + "; nothing was written",
+                        e.conflictingIds());
+            }
+            commitLock.lock();
+            try {
+                checkWritable();
+                if (head.schema() != from.schema()) {
+                    throw new IllegalStateException("the schema changed while index " + index.name() + " was built");
+                }
+                long commitLsn = wal.nextLsn() + 1;
+                Store next = OnlineIndexBuild.catchUp(built, from, head, commitLsn, typeName);
+                ByteWriter out = new ByteWriter(512);
+                SchemaCodec.encode(target, out);
+                long lsn = wal.appendTransaction(List.of(new WalRecord.SchemaChange(out.toByteArray())),
+                        System.currentTimeMillis());
+                if (lsn != commitLsn) {
+                    throw failForCaller("index creation", new IllegalStateException("log assigned LSN " + lsn
+                            + ", expected " + commitLsn));
+                }
+                wal.awaitDurable(lsn);
+                wal.schemaVersion(target.version());
+                head = next;
+                synchronized (publishLock) {
+                    // Every version still waiting to be published is older and lacks the index; the
+                    // sync above made all of them durable, so the new version replaces them.
+                    unpublished.clear();
+                    published = next;
+                    publishLock.notifyAll();
+                }
+                LOG.info("database {}: created {} on {} at LSN {}", directory, index, typeName, lsn);
+            } catch (IOException e) {
+                throw failForCaller("index creation", e);
+            } finally {
+                commitLock.unlock();
             }
         }
     }

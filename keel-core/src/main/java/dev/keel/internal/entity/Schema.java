@@ -124,6 +124,15 @@ public final class Schema {
     }
 
     /** This schema with the progress of step {@code state.name()} replaced (or added); same version. */
+    /** This schema with {@code type} replacing the stored type of the same id, at version + 1. */
+    public Schema withType(StoredType type) {
+        List<StoredType> next = new ArrayList<>();
+        for (StoredType t : byName.values()) {
+            next.add(t.typeId() == type.typeId() ? type : t);
+        }
+        return new Schema(version + 1, next, steps);
+    }
+
     /** Whether {@code other} has exactly the same stored types (the same objects), so the same indexes. */
     public boolean sameTypesAs(Schema other) {
         if (other.byId.size() != byId.size()) {

@@ -28,6 +28,7 @@ public final class StoredType {
     private final List<StoredIndex> indexes;
     private final int nextFieldId;
     private final int nextIndexId;
+    private final boolean uniqueOrReference;
 
     /** A stored type whose indexes get ids 1..m in order and whose next ids follow the highest in use. */
     public StoredType(int typeId, EntityType type, int[] fieldIds) {
@@ -100,6 +101,8 @@ public final class StoredType {
             idx.add(new StoredIndex(indexIds[k], index, ids, positions, types));
         }
         this.indexes = List.copyOf(idx);
+        this.uniqueOrReference = idx.stream().anyMatch(StoredIndex::unique)
+                || type.fields().stream().anyMatch(f -> f.type() == FieldType.REFERENCE);
         this.nextIndexId = Math.max(nextIndexId, maxIndexId + 1);
     }
 
@@ -134,6 +137,11 @@ public final class StoredType {
     /** The value rules of the field at {@code index}. */
     public FieldRules rules(int index) {
         return rules[index];
+    }
+
+    /** Whether writes of this type need the commit-time check: it has a unique index or a reference field. */
+    public boolean hasUniqueOrReference() {
+        return uniqueOrReference;
     }
 
     /** Whether any field has value rules (min, max, length, pattern, oneOf). */
