@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keel.Query;
+import dev.keel.Entity;
+import dev.keel.ConstraintViolationException;
 import dev.keel.EntityType;
 import dev.keel.ErrorCode;
 import dev.keel.Field;
@@ -255,6 +258,30 @@ class SchemaEvolutionTest {
         try (KeelDb db = KeelDb.open(dir, options(PERSON))) {
             assertEquals(4, db.snapshot().count("Person"), "the old declaration still opens it");
             assertEquals(-3L, values(db, "Person", 3).get("age"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Where.class)
+    void addUniqueThatTheDataBreaksFailsNamingBothEntitiesAndWritesNothing(Where where) {
+        Path dir = prepare(where, db -> {
+            people(db);
+            insert(db, "Person", Map.of("name", "ann", "age", 5L));
+        }, PERSON);
+        Map<String, String> before = files(dir);
+        EntityType v2 = EntityType.builder("Person").field(Field.text("name").required().unique())
+                .field("age", FieldType.LONG).build();
+        MigrationException e = assertThrows(MigrationException.class, () -> KeelDb.open(dir, options(v2)));
+        assertTrue(e.problems().get(0).contains("Person#1 and Person#3"), e.problems().toString());
+        assertTrue(e.getMessage().contains("nothing was written"), e.getMessage());
+        assertEquals(before, files(dir), "nothing written");
+        try (KeelDb db = KeelDb.open(dir, options(PERSON))) {
+            db.execute(tx -> tx.update("Person", 3, Map.of("name", "ann2")));
+        }
+        try (KeelDb db = KeelDb.open(dir, options(v2))) {
+            assertEquals("unique_name", db.snapshot().explain(Query.on("Person").eq("name", "ann")).index());
+            assertEquals(List.of(1L), db.snapshot().query(Query.on("Person").eq("name", "ann")).map(Entity::id).toList());
+            assertThrows(ConstraintViolationException.class, () -> insert(db, "Person", Map.of("name", "bob")));
         }
     }
 
