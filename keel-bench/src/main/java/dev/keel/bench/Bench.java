@@ -15,7 +15,12 @@ enum Bench {
     /** Time from reopening the loaded data set to its first read returning. */
     REOPEN("reopen"),
     /** KeelDB heap bytes per stored entity after load and after reopen, against the payload size. */
-    HEAP("heap");
+    HEAP("heap"),
+    /**
+     * KeelDB and SQLite only: inserts with 0, 1 and 3 secondary indexes, open time with them, and
+     * indexed equality lookups and 100-row range scans (see {@link IndexBenchmark}).
+     */
+    INDEX("index");
 
     private final String id;
 
@@ -39,6 +44,6 @@ enum Bench {
             }
         }
         throw new IllegalArgumentException("unknown benchmark '" + id
-                + "'; known: fsync, commit, concurrent, load, read, reopen, heap");
+                + "'; known: fsync, commit, concurrent, load, read, reopen, heap, index");
     }
 }

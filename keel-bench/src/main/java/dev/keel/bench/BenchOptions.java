@@ -21,6 +21,11 @@ record BenchOptions(
         int concurrentCommits,
         int threads,
         int fsyncWrites,
+        int indexEntities,
+        int indexBatch,
+        int indexCommits,
+        int lookups,
+        int scans,
         int warmupOps,
         int repetitions,
         Duration maxPhase,
@@ -30,7 +35,8 @@ record BenchOptions(
 
     static final String USAGE = """
             Usage: PeerBenchmark [options]
-              --bench LIST          measurements, comma-separated: fsync,commit,concurrent,load,read,reopen,heap
+              --bench LIST          measurements, comma-separated: fsync,commit,concurrent,load,read,reopen,heap,
+                                    index
                                     (default all)
               --stores LIST         keeldb,sqlite,rocksdb,lmdb (default all; KeelDB/peer ratios need keeldb)
               --entities N          data set size for load/read/reopen/heap (default 1m)
@@ -40,6 +46,11 @@ record BenchOptions(
               --concurrent-commits N  total durable commits across the threads (default 40k)
               --threads N           committing threads for 'concurrent' and parallel fsync (default 8)
               --fsync-writes N      4 KiB write+fdatasync operations per fsync case (default 10k)
+              --index-entities N    rows loaded per index count (0, 1, 3) in 'index' (default 1m)
+              --index-batch N       rows per durable transaction of that load (default 100)
+              --index-commits N     rows then inserted one durable commit each (default 2000)
+              --lookups N           timed indexed equality lookups in 'index' (default 200k)
+              --scans N             timed 100-row range scans in 'index', per query (default 20k)
               --warmup N            unmeasured operations before each timed phase; before a load, a
                                     load of N entities into a scratch directory (default 2000)
               --reps N              repetitions; the median run is reported (default 3)
@@ -48,8 +59,9 @@ record BenchOptions(
                                     under test (default keel-bench/target/bench-data)
               --out FILE            also write the Markdown report to FILE
               --smoke               small sizes to check that everything runs: 10k entities and
-                                    reads, 500 commits, 2k concurrent commits, 1k fsyncs, warm-up
-                                    200, 1 repetition, 30 s phases (later options still apply)
+                                    reads, 500 commits, 2k concurrent commits, 1k fsyncs; index: 10k
+                                    rows, 200 commits, 2k lookups, 500 scans; warm-up 200,
+                                    1 repetition, 30 s phases (later options still apply)
               --help                this text
             """;
 
@@ -63,6 +75,11 @@ record BenchOptions(
         int concurrentCommits = 40_000;
         int threads = 8;
         int fsyncWrites = 10_000;
+        int indexEntities = 1_000_000;
+        int indexBatch = 100;
+        int indexCommits = 2_000;
+        int lookups = 200_000;
+        int scans = 20_000;
         int warmup = 2_000;
         int reps = 3;
         Duration maxPhase = Duration.ofSeconds(120);
@@ -86,6 +103,10 @@ record BenchOptions(
                 commits = 500;
                 concurrentCommits = 2_000;
                 fsyncWrites = 1_000;
+                indexEntities = 10_000;
+                indexCommits = 200;
+                lookups = 2_000;
+                scans = 500;
                 warmup = 200;
                 reps = 1;
                 maxPhase = Duration.ofSeconds(30);
@@ -107,6 +128,11 @@ record BenchOptions(
                 case "--concurrent-commits" -> concurrentCommits = count(name, value, 1);
                 case "--threads" -> threads = count(name, value, 1);
                 case "--fsync-writes" -> fsyncWrites = count(name, value, 1);
+                case "--index-entities" -> indexEntities = count(name, value, IndexBenchmark.SCAN_ROWS);
+                case "--index-batch" -> indexBatch = count(name, value, 1);
+                case "--index-commits" -> indexCommits = count(name, value, 0);
+                case "--lookups" -> lookups = count(name, value, 1);
+                case "--scans" -> scans = count(name, value, 1);
                 case "--warmup" -> warmup = count(name, value, 0);
                 case "--reps" -> reps = count(name, value, 1);
                 case "--max-seconds" -> maxPhase = Duration.ofSeconds(count(name, value, 1));
@@ -116,7 +142,7 @@ record BenchOptions(
             }
         }
         return new BenchOptions(benches, stores, entities, batch, reads, commits, concurrentCommits, threads,
-                fsyncWrites, warmup, reps, maxPhase, dataDir, out, List.of(args));
+                fsyncWrites, indexEntities, indexBatch, indexCommits, lookups, scans, warmup, reps, maxPhase, dataDir, out, List.of(args));
     }
 
     boolean runs(Bench bench) {

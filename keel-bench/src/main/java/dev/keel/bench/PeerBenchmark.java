@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 
 /**
  * Compares KeelDB with SQLite, RocksDB and LMDB in one run and prints a Markdown report (see
@@ -111,6 +112,19 @@ public final class PeerBenchmark {
                                 r.heapPerEntityAfterLoad(), r.heapPerEntityAfterReopen()) : "");
             });
         }
+        if (options.runs(Bench.INDEX)) {
+            List<StoreKind> kinds = options.stores().stream().filter(IndexBenchmark::supports).toList();
+            perStore(Bench.INDEX, kinds, (kind, dir, rep) -> {
+                IndexBenchmark.Result r = IndexBenchmark.run(kind, dir, options, 4242L + rep);
+                results.addIndex(kind, r);
+                StringBuilder line = new StringBuilder();
+                for (IndexBenchmark.Figure f : r.figures()) {
+                    line.append(line.length() > 0 ? "; " : "").append(f.label()).append(' ')
+                            .append(String.format(f.isRate() ? "%,.0f" : "%,.1f", f.value())).append(' ').append(f.unit());
+                }
+                return line.toString();
+            });
+        }
 
         Duration took = Duration.between(started, ZonedDateTime.now());
         String report = Report.render(options, machine, results, started, took);
@@ -151,8 +165,12 @@ public final class PeerBenchmark {
     }
 
     private void perStore(Bench bench, Measurement measurement) throws IOException {
+        perStore(bench, options.stores(), measurement);
+    }
+
+    private void perStore(Bench bench, List<StoreKind> kinds, Measurement measurement) throws IOException {
         for (int rep = 1; rep <= options.repetitions(); rep++) {
-            for (StoreKind kind : options.stores()) {
+            for (StoreKind kind : kinds) {
                 if (results.failed(kind, bench)) {
                     continue;
                 }

@@ -58,6 +58,7 @@ final class Report {
         reads();
         reopen();
         heap();
+        index();
         failures();
         return md.toString();
     }
@@ -225,6 +226,88 @@ final class Report {
         }
         double v = PhaseResult.median(values.stream().mapToDouble(Double::doubleValue).toArray());
         line(String.format("| %s | %.1f | %.0f | %.2f |", when, v, payload, v / payload));
+    }
+
+    private void index() {
+        if (!options.runs(Bench.INDEX) || results.index.isEmpty()) {
+            return;
+        }
+        List<StoreKind> kinds = options.stores().stream().filter(IndexBenchmark::supports).toList();
+        StoreKind sqlite = kinds.contains(SqliteStore.KIND) ? SqliteStore.KIND : null;
+        section("Secondary indexes" + (keel != null && sqlite != null ? ": KeelDB and SQLite" : ""));
+        line("Type/table `Item(k LONG, name TEXT, age INT, score DOUBLE)`; 0 indexes, 1 (`k`) or 3 (`k`, `name`, `age`), "
+                + "all non-unique, the same on both sides. Per index count, in a fresh store: " + n(options.indexEntities())
+                + " rows in durable transactions of " + n(options.indexBatch()) + ", then " + n(options.indexCommits())
+                + " rows one durable commit each; close; reopen to the first query (KeelDB rebuilds its indexes at "
+                + "open, SQLite reads them from its file; page cache warm). With 3 indexes: " + n(options.lookups())
+                + " lookups `k = ?` of a random loaded value (exactly 1 row each) and " + n(options.scans())
+                + " scans of each 100-row range query, whole rows returned (KeelDB: a fresh snapshot per query; SQLite: "
+                + "a prepared statement in autocommit). Plans checked to read the index; a sample of every query "
+                + "checked row by row, ids included, before timing. Same durability settings as the commit benchmark.");
+        line("");
+        StringBuilder header = new StringBuilder("| measurement | unit |");
+        StringBuilder rule = new StringBuilder("|---|---|");
+        for (StoreKind k : kinds) {
+            header.append(' ').append(k.displayName()).append(" |");
+            rule.append("---:|");
+        }
+        if (keel != null && sqlite != null) {
+            header.append(" KeelDB/SQLite |");
+            rule.append("---:|");
+        }
+        for (StoreKind k : kinds) {
+            header.append(' ').append(k.displayName()).append(" p50 / p99 |");
+            rule.append("---:|");
+        }
+        line(header.toString());
+        line(rule.toString());
+        for (String label : results.index.keySet()) {
+            StringBuilder row = new StringBuilder("| " + label + " |");
+            String unit = "";
+            for (StoreKind k : kinds) {
+                Optional<IndexBenchmark.Figure> f = results.indexMedian(label, k);
+                unit = f.map(IndexBenchmark.Figure::unit).orElse(unit);
+                row.append(' ').append(f.map(x -> String.format(x.isRate() ? "%,.0f" : "%,.1f", x.value())).orElse("—"))
+                        .append(" |");
+            }
+            row.insert(row.indexOf("|", 2) + 1, " " + unit + " |");
+            if (keel != null && sqlite != null) {
+                Optional<IndexBenchmark.Figure> s = results.indexMedian(label, sqlite);
+                row.append(' ').append(ratio(results.indexMedian(label, keel).map(IndexBenchmark.Figure::value),
+                        s.map(IndexBenchmark.Figure::value).orElse(0.0))).append(" |");
+            }
+            for (StoreKind k : kinds) {
+                row.append(' ').append(results.indexMedian(label, k).filter(f -> f.p50Nanos() > 0)
+                        .map(f -> micros(f.p50Nanos()) + " / " + micros(f.p99Nanos())).orElse("")).append(" |");
+            }
+            line(row.toString());
+        }
+        line("");
+        line("Ratios: for rates above 1 means KeelDB is faster; for ms below 1 means KeelDB is faster.");
+        line("");
+        line("Insert rate with indexes against the same store without any:");
+        line("");
+        line("| store | " + options.indexBatch() + " per commit: 1 index | 3 indexes | 1 per commit: 1 index | 3 indexes |");
+        line("|---|---:|---:|---:|---:|");
+        for (StoreKind k : kinds) {
+            StringBuilder row = new StringBuilder("| " + k.displayName() + " |");
+            for (int perCommit : new int[] {options.indexBatch(), 1}) {
+                Optional<Double> none = results.indexMedian(IndexBenchmark.insertLabel(perCommit, 0), k)
+                        .map(IndexBenchmark.Figure::value);
+                for (int indexes : new int[] {1, 3}) {
+                    row.append(' ').append(ratio(results.indexMedian(IndexBenchmark.insertLabel(perCommit, indexes), k)
+                            .map(IndexBenchmark.Figure::value), none.orElse(0.0))).append(" |");
+                }
+            }
+            line(row.toString());
+        }
+        line("");
+        line("Query plans (KeelDB `Snapshot.explain`, SQLite `EXPLAIN QUERY PLAN`), in the order of the table:");
+        line("");
+        for (StoreKind k : kinds) {
+            List<String> plans = results.indexPlans.getOrDefault(k, List.of());
+            line("- " + k.displayName() + ": " + (plans.isEmpty() ? "—" : "`" + String.join("`; `", plans) + "`"));
+        }
     }
 
     private void failures() {

@@ -1,6 +1,7 @@
 package dev.keel.bench;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +16,10 @@ final class Results {
     final Map<StoreKind, List<Double>> diskBytesPerEntity = new LinkedHashMap<>();
     final List<Double> heapPerEntityAfterLoad = new ArrayList<>();
     final List<Double> heapPerEntityAfterReopen = new ArrayList<>();
+    /** Index benchmark: figures by label (in the order measured), per store, one per run. */
+    final Map<String, Map<StoreKind, List<IndexBenchmark.Figure>>> index = new LinkedHashMap<>();
+    /** Index benchmark: the query plans each store reported (the last run's). */
+    final Map<StoreKind, List<String>> indexPlans = new LinkedHashMap<>();
     final Map<StoreKind, String> versions = new LinkedHashMap<>();
     /** First failure per store and measurement: "bench: message". */
     final Map<StoreKind, Map<Bench, String>> failures = new LinkedHashMap<>();
@@ -37,6 +42,24 @@ final class Results {
             return Optional.empty();
         }
         return Optional.of(PhaseResult.median(runs.stream().mapToDouble(PhaseResult::elapsedMillis).toArray()));
+    }
+
+    void addIndex(StoreKind kind, IndexBenchmark.Result result) {
+        for (IndexBenchmark.Figure f : result.figures()) {
+            index.computeIfAbsent(f.label(), l -> new LinkedHashMap<>()).computeIfAbsent(kind, k -> new ArrayList<>()).add(f);
+        }
+        indexPlans.put(kind, result.plans());
+    }
+
+    /** The run with the median value of an index figure (lower middle for an even count), if any. */
+    Optional<IndexBenchmark.Figure> indexMedian(String label, StoreKind kind) {
+        List<IndexBenchmark.Figure> runs = index.getOrDefault(label, Map.of()).get(kind);
+        if (runs == null || runs.isEmpty()) {
+            return Optional.empty();
+        }
+        List<IndexBenchmark.Figure> sorted = new ArrayList<>(runs);
+        sorted.sort(Comparator.comparingDouble(IndexBenchmark.Figure::value));
+        return Optional.of(sorted.get((sorted.size() - 1) / 2));
     }
 
     Optional<PhaseResult> fsyncMedian(String fsyncCase) {

@@ -39,12 +39,21 @@ final class SqliteStore implements Store {
     }
 
     static Store open(Path directory, IdTable ids) throws SQLException {
+        return new SqliteStore(config(), url(directory));
+    }
+
+    /** The settings of {@link #KIND}, shared with {@link SqliteIndexedStore} so both run alike. */
+    static SQLiteConfig config() {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.setBusyTimeout(60_000);
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-        return new SqliteStore(config, "jdbc:sqlite:" + directory.resolve("bench.sqlite"));
+        return config;
+    }
+
+    static String url(Path directory) {
+        return "jdbc:sqlite:" + directory.resolve("bench.sqlite");
     }
 
     static String version() {
