@@ -71,9 +71,9 @@ final class DatasetBenchmark {
                 check(session, random.nextLong(entities));
             }
             Latencies lat = new Latencies(reads);
-            long deadline = System.nanoTime() + maxReadNanos;
             long begin = System.nanoTime();
-            for (int i = 0; i < reads && System.nanoTime() < deadline; i++) {
+            // Compared as an elapsed time: a deadline of nanoTime() + Long.MAX_VALUE would overflow.
+            for (int i = 0; i < reads && System.nanoTime() - begin < maxReadNanos; i++) {
                 long key = random.nextLong(entities);
                 long t0 = System.nanoTime();
                 Row row = session.read(key);
