@@ -21,7 +21,10 @@ public interface Transaction extends Snapshot, AutoCloseable {
      *         or breaks a rule of its field (min, max, length, pattern, oneOf), a unique value is
      *         taken (naming the entity that has it), a reference points at no entity, or a field is
      *         not declared. Unique values and references are checked again at commit against the
-     *         newest state, so a concurrent transaction cannot break them either.
+     *         newest state, so a concurrent transaction cannot break them either (and two writes of
+     *         one transaction that share a unique value are refused there)
+     * @throws ConflictException the entity holding the unique value, or the missing reference
+     *         target, changed since this transaction began; retry
      */
     long insert(String type, Map<String, ?> values);
 

@@ -109,6 +109,20 @@ class UniqueIndexTest {
     }
 
     @Test
+    void aValueFreedSinceTheTransactionBeganIsAConflictNotAViolation() {
+        try (KeelDb db = open()) {
+            long ada = db.write(tx -> tx.insert("User", user("ada@x.org", "t", "ada")));
+            try (Transaction late = db.begin()) {
+                db.execute(tx -> tx.update("User", ada, Map.of("email", "ada@y.org")));
+                assertThrows(dev.keel.ConflictException.class, () -> late.insert("User", user("ada@x.org", "t", "new")));
+            }
+            // With retries the second attempt sees the freed value and succeeds.
+            db.execute(tx -> tx.insert("User", user("ada@x.org", "t", "new")));
+            assertEquals(2, db.snapshot().count("User"));
+        }
+    }
+
+    @Test
     void uniquenessHoldsAfterReopenWhenIndexesAreRebuilt() {
         try (KeelDb db = open()) {
             for (int i = 0; i < 1000; i++) {

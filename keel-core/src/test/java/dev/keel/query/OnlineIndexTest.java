@@ -150,4 +150,21 @@ class OnlineIndexTest {
             assertThrows(ConstraintViolationException.class, () -> db.execute(tx -> tx.insert("Item", Map.of("k", 2L))));
         }
     }
+
+    @Test
+    void aTransactionThatBeganBeforeAUniqueIndexWasCreatedIsCheckedAgainstIt() {
+        // Found in review: the commit check took the unique indexes from the transaction's own
+        // (older) schema and let a duplicate through.
+        try (KeelDb db = KeelDb.open(tmp.resolve("stale"), options(ITEM))) {
+            db.execute(tx -> tx.insert("Item", Map.of("k", 1L)));
+            try (dev.keel.Transaction stale = db.begin()) {
+                db.createIndex("Item", Index.unique("k"));
+                stale.insert("Item", Map.of("k", 1L));
+                ConstraintViolationException e = assertThrows(ConstraintViolationException.class, stale::commit);
+                assertEquals("unique", e.rule());
+                assertEquals(List.of(1L), e.conflictingIds());
+            }
+            assertEquals(1, db.snapshot().query(Query.on("Item").eq("k", 1L)).count());
+        }
+    }
 }

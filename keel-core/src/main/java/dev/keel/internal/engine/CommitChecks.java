@@ -30,10 +30,16 @@ final class CommitChecks {
     private CommitChecks() {
     }
 
+    /**
+     * Checks every write of {@code tx}, with the types of {@code next}'s schema: a transaction that
+     * began before {@link OnlineIndexBuild} added a unique index is checked against that index too.
+     */
     static void check(TransactionImpl tx, Store next) {
+        Schema schema = next.schema();
         for (NavigableMap<Long, TransactionImpl.Write> byId : tx.writes().values()) {
             for (TransactionImpl.Write w : byId.values()) {
-                checkChange(next, w.type(), w.id(), w.value());
+                StoredType now = schema.byId(w.type().typeId());
+                checkChange(next, now != null ? now : w.type(), w.id(), w.value());
             }
         }
     }

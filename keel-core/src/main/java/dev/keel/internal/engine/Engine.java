@@ -141,6 +141,12 @@ public final class Engine implements TxContext {
                     LOG.info("database {}: migrating the schema to version {}: {}", directory,
                             plan.target().version(), String.join("; ", plan.changes()));
                     storeSchema(plan.target());
+                } else if (!recovered.schemaDurable()) {
+                    // The files end with an older version (the record of this one was cut with a torn
+                    // tail): write it again before any put is stamped with it.
+                    LOG.warn("database {}: schema version {} is not in the recovered files; writing it again",
+                            directory, plan.target().version());
+                    storeSchema(plan.target());
                 }
                 SchemaMigration.runSteps(directory, options.migrations(), new SchemaMigration.Committer() {
                     @Override
@@ -492,7 +498,15 @@ public final class Engine implements TxContext {
                     throw new IllegalStateException("the schema changed while index " + index.name() + " was built");
                 }
                 long commitLsn = wal.nextLsn() + 1;
-                Store next = OnlineIndexBuild.catchUp(built, from, head, commitLsn, typeName);
+                Store next;
+                try {
+                    next = OnlineIndexBuild.catchUp(built, from, head, commitLsn, typeName);
+                } catch (dev.keel.ConstraintViolationException e) {
+                    throw new dev.keel.ConstraintViolationException(e.type(), e.field(), e.value(), e.rule(), "cannot"
+                            + " create " + index + " on " + typeName + ": entities written while it was built break it ("
+                            + e.conflictingIds().stream().map(x -> typeName + "#" + x).toList() + "); nothing was"
+                            + " written", e.conflictingIds());
+                }
                 ByteWriter out = new ByteWriter(512);
                 SchemaCodec.encode(target, out);
                 long lsn = wal.appendTransaction(List.of(new WalRecord.SchemaChange(out.toByteArray())),
@@ -573,6 +587,11 @@ public final class Engine implements TxContext {
                     + " is reopened (reopening runs recovery; no acknowledged commit is lost): " + f.getMessage()
                     + diskFullHint(f), f);
         }
+    }
+
+    @Override
+    public Store latest() {
+        return published;
     }
 
     @Override

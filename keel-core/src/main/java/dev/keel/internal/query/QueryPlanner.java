@@ -122,6 +122,11 @@ public final class QueryPlanner {
             }
             FieldType[] upTo = Arrays.copyOf(types, k + 1);
             if (prefix != null) {
+                // A prefix cut inside a surrogate pair has no UTF-8 byte prefix: bound by the whole code
+                // points before it (the filter checks the real prefix).
+                if (!prefix.isEmpty() && Character.isHighSurrogate(prefix.charAt(prefix.length() - 1))) {
+                    prefix = prefix.substring(0, prefix.length() - 1);
+                }
                 byte[] p = IndexKeys.textPrefix(upTo, eq, prefix);
                 lo = max(lo, p);
                 hi = min(hi, IndexKeys.successor(p));

@@ -357,6 +357,11 @@ final class LogReplay {
         pendingSegment = null;
     }
 
+    /** The version of the schema in force at the end of the replayed log (the checkpoint's if no SCHEMA record applied). */
+    int schemaVersion() {
+        return schema.version();
+    }
+
     private void apply(WalRecord r) {
         if (r instanceof WalRecord.Put p) {
             batch.put(p.typeId(), p.id(), p.entity());

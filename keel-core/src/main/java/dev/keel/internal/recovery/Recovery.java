@@ -60,10 +60,14 @@ public final class Recovery {
      * The recovered state and where the log continues, plus measurements for boot metrics:
      * {@code logBytesAfterCheckpoint} (frame bytes of the log kept after the checkpoint, which the
      * next recovery would replay again), {@code replayBytesPerSecond} (0 when too little was replayed
-     * to measure), {@code checkpointBytes} and {@code recordsQuarantined}.
+     * to measure), {@code checkpointBytes} and {@code recordsQuarantined}. {@code schemaDurable}:
+     * whether the recovered store's schema version is the one the files end with (the checkpoint's
+     * or the last SCHEMA record replay applied, or FORCE's new checkpoint); when it is not, the
+     * engine must write it before any put is stamped with that version.
      */
     public record Result(Store store, RecoveryReport report, long lastLsn, long nextSegmentId, List<long[]> retained,
-            long checkpointBytes, long logBytesAfterCheckpoint, double replayBytesPerSecond, long recordsQuarantined) {
+            long checkpointBytes, long logBytesAfterCheckpoint, double replayBytesPerSecond, long recordsQuarantined,
+            boolean schemaDurable) {
     }
 
     /** Below this many log bytes a replay is too short to measure its rate. */
@@ -197,12 +201,19 @@ public final class Recovery {
         history.put(cp.version(), cp);
         storedSchema = cp;
         long checkpointLsn = checkpoint != null ? checkpoint.lsn() : 0;
+        // NORMAL replay applies nothing after the first damage (it is cut as a torn tail, or the open
+        // is refused), so a schema record there must not become the stored schema: the next open would
+        // run under a version no file holds. Later records still go into the history (decoding only).
+        boolean pastDamage = false;
         for (LogSegment seg : log) {
             if (!seg.header()) {
                 continue;
             }
+            int damageAt = seg.scan().badRegions().isEmpty() ? Integer.MAX_VALUE
+                    : seg.scan().badRegions().get(0).offset();
             List<SegmentScanner.Frame> pending = new ArrayList<>();
             for (SegmentScanner.Frame f : seg.scan().frames()) {
+                pastDamage |= mode == RecoveryMode.NORMAL && f.offset() > damageAt;
                 if (!(f.record() instanceof dev.keel.internal.wal.WalRecord.Commit c)) {
                     if (!pending.isEmpty() && pending.get(pending.size() - 1).lsn() + 1 != f.lsn()) {
                         pending.clear();
@@ -217,9 +228,10 @@ public final class Recovery {
                         if (op.record() instanceof dev.keel.internal.wal.WalRecord.SchemaChange sc) {
                             try {
                                 Schema s = SchemaCodec.decode(new ByteReader(sc.schema()));
-                                history.put(s.version(), s);
-                                if (f.lsn() > checkpointLsn) {
+                                history.putIfAbsent(s.version(), s);
+                                if (f.lsn() > checkpointLsn && !pastDamage) {
                                     storedSchema = s;
+                                    history.put(s.version(), s);
                                 }
                             } catch (MalformedDataException | IllegalArgumentException e) {
                                 // replay reports it
@@ -402,8 +414,9 @@ public final class Recovery {
         }
         long keptLogBytes = mode == RecoveryMode.FORCE && salvaged ? 0 : Math.max(0, frameBytes
                 - bytesCut(replay));
+        boolean schemaDurable = replay.schemaVersion() == store.schema().version() || (mode == RecoveryMode.FORCE && salvaged);
         return new Result(store, report, lastLsn, nextSegmentId, retained, checkpointBytes, keptLogBytes, rate,
-                recordsQuarantined);
+                recordsQuarantined, schemaDurable);
     }
 
     /** Log records in a cut range (a damaged region counts as one). */

@@ -1,5 +1,6 @@
 package dev.keel.internal.tx;
 
+import dev.keel.ConflictException;
 import dev.keel.ConstraintViolationException;
 import dev.keel.FieldType;
 import dev.keel.OnDelete;
@@ -49,6 +50,8 @@ final class Integrity {
     }
 
     private final TransactionImpl tx;
+    /** See {@link #ownReferences}; keyed by {@link #refKey}. */
+    private final Map<Long, Map<Long, Set<Long>>> ownRefs = new java.util.HashMap<>();
 
     Integrity(TransactionImpl tx) {
         this.tx = tx;
@@ -69,6 +72,11 @@ final class Integrity {
             StoredType targetType = tx.schema().byName(target);
             long ref = (Long) slots[i];
             if (targetType == null || tx.current(targetType, ref) == null) {
+                if (targetType != null && !tx.ownsWrite(targetType, ref) && tx.latest().get(targetType.typeId(), ref) != null) {
+                    throw new ConflictException(target + "#" + ref + " was inserted by a transaction that committed"
+                            + " after this one began, so this transaction cannot see it; retry the transaction",
+                            tx.latest().lsn());
+                }
                 throw new ConstraintViolationException(t.name(), t.fields().get(i).name(), ref, "reference",
                         "no " + target + "#" + ref + " exists; insert it first (in this transaction or an earlier one)");
             }
@@ -88,6 +96,11 @@ final class Integrity {
             byte[] prefix = IndexKeys.valuesOf(IndexEntries.key(ix, id, slots));
             for (long other : IndexScan.ids(base.index(t.typeId(), ix.indexId()), prefix, 2)) {
                 if (other != id && !tx.ownsWrite(t, other)) {
+                    if (tx.latest().get(t.typeId(), other) != base.get(t.typeId(), other)) {
+                        throw new ConflictException(t.name() + "#" + other + ", which had this " + ix.name() + " value"
+                                + " when this transaction began, was changed by a transaction that committed since;"
+                                + " retry the transaction", tx.latest().lsn());
+                    }
                     Object[] values = ix.values(slots);
                     throw new ConstraintViolationException(t.name(), String.join(",", ix.index().fields()),
                             values.length == 1 ? values[0] : List.of(values), "unique", "already taken by " + t.name()
@@ -170,14 +183,57 @@ final class Integrity {
                 }
             }
         }
-        NavigableMap<Long, TransactionImpl.Write> own = tx.writes().get(t.typeId());
-        if (own != null) {
-            for (TransactionImpl.Write w : own.values()) {
-                if (w.value() != null && Objects.equals(EntityCodec.slots(t, w.value())[r.field()], target)) {
-                    ids.add(w.id());
+        ids.addAll(ownReferences(t, r.field()).getOrDefault(target, Set.of()));
+        return ids;
+    }
+
+    /**
+     * For reference field {@code field} of {@code t}: target id to the ids of this transaction's own
+     * written entities that refer to it. Built from the own writes the first time it is needed, then
+     * kept current by {@link #written}, so many deletes in one transaction stay linear.
+     */
+    private Map<Long, Set<Long>> ownReferences(StoredType t, int field) {
+        return ownRefs.computeIfAbsent(refKey(t, field), k -> {
+            Map<Long, Set<Long>> m = new java.util.HashMap<>();
+            NavigableMap<Long, TransactionImpl.Write> own = tx.writes().get(t.typeId());
+            if (own != null) {
+                for (TransactionImpl.Write w : own.values()) {
+                    if (w.value() != null && EntityCodec.slots(t, w.value())[field] instanceof Long target) {
+                        m.computeIfAbsent(target, x -> new LinkedHashSet<>()).add(w.id());
+                    }
                 }
             }
+            return m;
+        });
+    }
+
+    private static long refKey(StoredType t, int field) {
+        return ((long) t.typeId() << 32) | field;
+    }
+
+    /** The transaction's own version of entity {@code id} changed from {@code before} to {@code after} (null: none). */
+    void written(StoredType t, long id, byte[] before, byte[] after) {
+        if (ownRefs.isEmpty()) {
+            return;
         }
-        return ids;
+        Object[] was = null;
+        Object[] now = null;
+        for (int i = 0; i < t.fields().size(); i++) {
+            Map<Long, Set<Long>> m = ownRefs.get(refKey(t, i));
+            if (m == null) {
+                continue;
+            }
+            was = was != null || before == null ? was : EntityCodec.slots(t, before);
+            now = now != null || after == null ? now : EntityCodec.slots(t, after);
+            if (was != null && was[i] instanceof Long old) {
+                Set<Long> ids = m.get(old);
+                if (ids != null) {
+                    ids.remove(id);
+                }
+            }
+            if (now != null && now[i] instanceof Long target) {
+                m.computeIfAbsent(target, x -> new LinkedHashSet<>()).add(id);
+            }
+        }
     }
 }

@@ -74,6 +74,11 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
         return m == null ? null : m.get(id);
     }
 
+    /** The latest published store version; see {@link TxContext#latest()}. */
+    Store latest() {
+        return context.latest();
+    }
+
     /** The schema this transaction writes under (its snapshot's). */
     dev.keel.internal.entity.Schema schema() {
         return store.schema();
@@ -108,11 +113,13 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
         if (prev == null) {
             size++;
         }
+        integrity.written(t, id, prev == null ? null : prev.value(), value);
     }
 
     private void putFresh(StoredType t, long id, byte[] value) {
         writes.computeIfAbsent(t.typeId(), k -> new TreeMap<>()).put(id, new Write(t, id, value, 0, true));
         size++;
+        integrity.written(t, id, null, value);
     }
 
     @Override
@@ -274,8 +281,9 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
 
     private void deleteOne(StoredType t, long id) {
         if (store.get(t.typeId(), id) == null) {
-            writes.get(t.typeId()).remove(id);
+            Write removed = writes.get(t.typeId()).remove(id);
             size--;
+            integrity.written(t, id, removed.value(), null);
         } else {
             put(t, id, null);
         }

@@ -12,6 +12,9 @@ public interface TxContext {
     /** Validates, logs and publishes the transaction; returns its commit LSN. */
     long commit(TransactionImpl tx);
 
+    /** The latest published store version (newer than a transaction's snapshot when others committed since). */
+    dev.keel.internal.store.Store latest();
+
     /** Throws if the database cannot accept writes (closed, failed, read-only). */
     void checkWritable();
 }
