@@ -58,6 +58,11 @@ public final class KeelDb implements AutoCloseable {
         return new KeelDb(Engine.open(directory, options));
     }
 
+    /** The engine behind this database: a hook for tests in this package (e.g. its index check), not API. */
+    Engine engine() {
+        return engine;
+    }
+
     /** Wraps an engine that finished opening; for {@link KeelBoot}. */
     static KeelDb of(Engine engine) {
         return new KeelDb(engine);

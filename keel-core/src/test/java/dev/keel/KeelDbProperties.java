@@ -10,11 +10,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.keel.testutil.DbFiles;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +43,20 @@ import org.junit.jupiter.api.io.TempDir;
  * step: every entity by get, scan order and values, scan from an id, count, entity versions, LSNs,
  * id assignment, and that a held snapshot never changes.
  *
+ * <p>Integrity (G3): three types refer to each other with every on-delete action: {@code
+ * Note.account} SET_NULL, {@code Note.parent} CASCADE (a self-reference, so chains and cycles),
+ * {@code Tag.owner} CASCADE and {@code Tag.note} RESTRICT. The model applies the same actions to
+ * a delete (clearing or deleting the referrers, recursively, in the same transaction; a cleared
+ * referrer counts as written) or predicts the {@code restrict} violation that changes nothing.
+ * Written references point at entities of the working model (those inserted earlier in the same
+ * transaction included); invalid operations also write a reference to a missing entity, an INT
+ * outside its min/max, and a taken unique {@code Account.email} (drawn from a small pool so values
+ * collide), each expected to fail with its rule and change nothing. After every step (and on held
+ * snapshots, transaction views, reopens and crash images) no snapshot shows a dangling reference,
+ * the maintained index entries equal those rebuilt from the entities ({@code Engine.indexProblems}),
+ * and random queries (equality on indexed fields, ranges on INT and LONG, prefixes of text, orders
+ * and limits) return what the same filter, order and limit give on the model.
+ *
  * <p>Runs several random seeds (or only {@code -Dkeel.test.seed=<seed>}), each printed at its
  * start and named in every assertion message; {@code -Dkeel.test.multiplier=<n>} scales the steps.
  * A failing seed's database directory is kept under {@code target/failed-dbs/<seed>/}. Segments and
@@ -57,16 +74,56 @@ class KeelDbProperties {
             .field(Field.bool("active"))
             .field(Field.bytes("data"))
             .field(Field.timestamp("updated"))
+            .field(Field.text("email").unique())
+            .field(Field.intField("level").min(0).max(99))
+            .index("name")
+            .index("level", "name")
             .build();
 
     static final EntityType NOTE = EntityType.builder("Note")
             .requiredField("rank", FieldType.LONG)
             .field(Field.text("text").defaultValue("-"))
-            .field(Field.reference("account", "Account"))
+            .field(Field.reference("account", "Account").onDelete(OnDelete.SET_NULL))
+            .field(Field.reference("parent", "Note").onDelete(OnDelete.CASCADE))
             .field(Field.vector("vec"))
+            .index("account", "rank")
             .build();
 
-    static final List<EntityType> TYPES = List.of(ACCOUNT, NOTE);
+    static final EntityType TAG = EntityType.builder("Tag")
+            .requiredField("label", FieldType.TEXT)
+            .field(Field.reference("note", "Note"))
+            .field(Field.reference("owner", "Account").onDelete(OnDelete.CASCADE))
+            .field(Field.intField("weight").min(-5).max(5))
+            .build();
+
+    static final List<EntityType> TYPES = List.of(ACCOUNT, NOTE, TAG);
+
+    /** The field every entity of a type must have, and a numeric one, per type. */
+    static final Map<String, String> REQUIRED = Map.of("Account", "name", "Note", "rank", "Tag", "label");
+    static final Map<String, String> NUMERIC = Map.of("Account", "balance", "Note", "rank", "Tag", "weight");
+
+    /** Small pools, so that equal values (index duplicates, unique collisions) are common. */
+    static final List<String> NAMES = List.of("", "a", "a\u0000", "a\u0000b", "ab", "b", "bob", "Bob", "\u00e9t\u00e9",
+            "\uff21x", "\ud83d\ude00", "\ud83d\ude00a", "zz");
+    static final List<String> EMAILS = List.of("e0@x", "e1@x", "e2@x", "e3@x", "e4@x", "e5@x", "e6@x", "e7@x", "e8@x",
+            "e9@x", "e10@x", "e11@x");
+    static final List<String> LABELS = List.of("red", "green", "blue", "\ud83d\ude00");
+
+    /** A reference field: {@code type.field} points at {@code target}. */
+    record Ref(String type, String field, String target, OnDelete action) {
+    }
+
+    static final List<Ref> REFS = TYPES.stream().flatMap(t -> t.fields().stream()
+            .filter(f -> f.type() == FieldType.REFERENCE)
+            .map(f -> new Ref(t.name(), f.name(), f.target(), f.onDeleteAction()))).toList();
+
+    /** An entity: type and id. */
+    record Key(String type, long id) {
+        @Override
+        public String toString() {
+            return type + "#" + id;
+        }
+    }
 
     @TempDir
     Path tmp;
@@ -94,9 +151,10 @@ class KeelDbProperties {
             for (long seed : seeds) {
                 runs.add(pool.submit(() -> {
                     long start = System.nanoTime();
-                    new Run(seed, tmp.resolve("seed" + seed), steps).execute();
+                    Run run = new Run(seed, tmp.resolve("seed" + seed), steps);
+                    run.execute();
                     System.out.println("KeelDbProperties: seed=" + seed + " passed in "
-                            + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+                            + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms; covered " + run.covered);
                 }));
             }
             AssertionError first = null;
@@ -182,6 +240,12 @@ class KeelDbProperties {
         Snapshot held;
         Model heldModel;
         long heldLsn;
+        /** How often the rarer paths ran, printed when the seed passes (a check that they do run). */
+        final Map<String, Integer> covered = new TreeMap<>();
+
+        void cover(String what) {
+            covered.merge(what, 1, Integer::sum);
+        }
 
         Run(long seed, Path dir, int steps) {
             this.seed = seed;
@@ -210,7 +274,7 @@ class KeelDbProperties {
                     .checkpointLogSizeInBytes(64 * 1024)
                     .durability(durability);
             if (declareTypes) {
-                b.entityTypes(ACCOUNT, NOTE);
+                b.entityTypes(ACCOUNT, NOTE, TAG);
             }
             return b.build();
         }
@@ -286,11 +350,14 @@ class KeelDbProperties {
             } else if (r < 90) {
                 op = "crash-image";
                 crashImage();
-            } else {
+            } else if (r < 97) {
                 op = "hold-snapshot";
                 held = db.snapshot();
                 heldModel = model.copy();
                 heldLsn = held.lsn();
+            } else {
+                op = "unique-collision-in-transaction";
+                uniqueCollisionInTransaction();
             }
         }
 
@@ -299,12 +366,17 @@ class KeelDbProperties {
         }
 
         EntityType type(String name) {
-            return name.equals(ACCOUNT.name()) ? ACCOUNT : NOTE;
+            for (EntityType t : TYPES) {
+                if (t.name().equals(name)) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException(name);
         }
 
         void insertOne() {
             String type = randomType();
-            Map<String, Object> values = insertValues(type);
+            Map<String, Object> values = insertValues(type, model);
             long id;
             switch (rnd.nextInt(3)) {
                 case 0 -> id = db.write(tx -> tx.insert(type, values));
@@ -335,7 +407,7 @@ class KeelDbProperties {
                 return;
             }
             long id = randomExisting(model, type);
-            Map<String, Object> changes = updateValues(type);
+            Map<String, Object> changes = updateValues(type, model, id);
             if (rnd.nextBoolean()) {
                 db.execute(tx -> tx.update(type, id, changes));
             } else {
@@ -353,17 +425,29 @@ class KeelDbProperties {
             String type = randomType();
             boolean existing = !model.of(type).isEmpty() && rnd.nextInt(5) > 0;
             long id = existing ? randomExisting(model, type) : randomMissing(model, type);
+            DeleteEffect effect = existing ? planDelete(model, type, id) : null;
+            if (effect != null && !effect.blockers().isEmpty()) {
+                ConstraintViolationException e = assertThrows(ConstraintViolationException.class,
+                        () -> db.write(tx -> tx.delete(type, id)), at("delete of " + type + "#" + id
+                        + ", which " + effect.blockers() + " refer to through a RESTRICT reference"));
+                checkRestrict(e, effect);
+                unchanged();
+                return;
+            }
             boolean deleted = db.<Boolean>write(tx -> tx.delete(type, id));
             assertEquals(existing, deleted, at("delete " + type + "#" + id + " result"));
             Model next = model.copy();
-            next.of(type).remove(id);
-            committed(next, existing ? Set.of(type + "#" + id) : Set.of());
+            Set<String> touched = new HashSet<>();
+            if (existing) {
+                apply(next, effect, touched);
+            }
+            committed(next, touched);
         }
 
         void updateMissing() {
             String type = randomType();
             long id = randomMissing(model, type);
-            Map<String, Object> changes = updateValues(type);
+            Map<String, Object> changes = updateValues(type, model, id);
             assertThrows(EntityNotFoundException.class, () -> db.execute(tx -> tx.update(type, id, changes)),
                     at("update of missing " + type + "#" + id));
             unchanged();
@@ -438,14 +522,15 @@ class KeelDbProperties {
             int after = rnd.nextInt(3);
             if (rnd.nextBoolean()) {
                 Class<? extends KeelException> expected = expectedForNextInvalid();
-                assertThrows(expected, () -> db.execute(tx -> {
+                KeelException e = assertThrows(expected, () -> db.execute(tx -> {
                     Model working = model.copy();
                     Set<String> touched = new HashSet<>();
                     for (int i = 0; i < before; i++) {
                         randomTxOp(tx, working, touched);
                     }
-                    invalidOp(tx, working).run();
+                    invalidOp(tx, working, touched).run();
                 }), at("invalid operation in db.write"));
+                checkInvalid(e);
                 unchanged();
             } else {
                 Model working = model.copy();
@@ -455,7 +540,9 @@ class KeelDbProperties {
                         randomTxOp(tx, working, touched);
                     }
                     Class<? extends KeelException> expected = expectedForNextInvalid();
-                    assertThrows(expected, invalidOp(tx, working)::run, at("invalid operation in a transaction"));
+                    KeelException e = assertThrows(expected, invalidOp(tx, working, touched)::run,
+                            at("invalid operation in a transaction"));
+                    checkInvalid(e);
                     checkTransactionView(tx, working, "after a failed operation");
                     for (int i = 0; i < after; i++) {
                         randomTxOp(tx, working, touched);
@@ -467,54 +554,189 @@ class KeelDbProperties {
         }
 
         private int nextInvalid;
+        /** The rule the next invalid operation breaks (null: not checked), and the entity it collides with. */
+        private String expectedRule;
+        private Long expectedConflict;
 
         Class<? extends KeelException> expectedForNextInvalid() {
-            nextInvalid = rnd.nextInt(7);
+            nextInvalid = rnd.nextInt(12);
+            expectedRule = null;
+            expectedConflict = null;
             return nextInvalid == 6 ? EntityNotFoundException.class : ConstraintViolationException.class;
         }
 
-        Runnable invalidOp(Transaction tx, Model working) {
+        void checkInvalid(KeelException e) {
+            if (expectedRule == null) {
+                return;
+            }
+            ConstraintViolationException c = (ConstraintViolationException) e;
+            cover("invalid-" + expectedRule);
+            assertEquals(expectedRule, c.rule(), at("rule of " + e));
+            if (expectedConflict != null) {
+                assertEquals(List.of(expectedConflict), c.conflictingIds(), at("conflicting ids of " + e));
+            }
+        }
+
+        Runnable invalidOp(Transaction tx, Model working, Set<String> touched) {
             String type = randomType();
             Map<String, Object> bad = new HashMap<>();
             long existing = working.of(type).isEmpty() ? -1 : randomExisting(working, type);
             switch (nextInvalid) {
                 case 0 -> {
                     // required field missing
-                    Map<String, Object> values = insertValues(type);
-                    values.remove(type.equals("Account") ? "name" : "rank");
+                    Map<String, Object> values = insertValues(type, working);
+                    values.remove(REQUIRED.get(type));
                     return () -> tx.insert(type, values);
                 }
                 case 1 -> {
-                    Map<String, Object> values = insertValues(type);
-                    values.put(type.equals("Account") ? "balance" : "rank", "not a number");
+                    Map<String, Object> values = insertValues(type, working);
+                    values.put(NUMERIC.get(type), "not a number");
                     return () -> tx.insert(type, values);
                 }
                 case 2 -> {
-                    Map<String, Object> values = insertValues(type);
+                    Map<String, Object> values = insertValues(type, working);
                     values.put("bogus", 1L);
                     return () -> tx.insert(type, values);
                 }
                 case 3, 4, 5 -> {
                     if (existing < 0) {
-                        Map<String, Object> values = insertValues(type);
+                        Map<String, Object> values = insertValues(type, working);
                         values.put("bogus", 1L);
                         return () -> tx.insert(type, values);
                     }
                     if (nextInvalid == 3) {
-                        bad.put(type.equals("Account") ? "name" : "rank", null);
+                        bad.put(REQUIRED.get(type), null);
                     } else if (nextInvalid == 4) {
-                        bad.put(type.equals("Account") ? "data" : "vec", "not an array");
+                        bad.put(type.equals("Account") ? "data" : type.equals("Note") ? "vec" : "weight", "not an array");
                     } else {
                         bad.put("bogus", 1L);
                     }
                     return () -> tx.update(type, existing, bad);
                 }
-                default -> {
+                case 6 -> {
                     long missing = randomMissing(working, type);
-                    Map<String, Object> changes = updateValues(type);
+                    Map<String, Object> changes = updateValues(type, working, missing);
                     return () -> tx.update(type, missing, changes);
                 }
+                case 7 -> {
+                    return danglingReference(tx, working);
+                }
+                case 9, 10, 11 -> {
+                    Runnable taken = takenEmail(tx, working, touched);
+                    return taken != null ? taken : outOfRange(tx, working);
+                }
+                default -> {
+                    return outOfRange(tx, working);
+                }
             }
+        }
+
+        /** Writes a reference to an entity the working model lacks: rule {@code reference}. */
+        Runnable danglingReference(Transaction tx, Model working) {
+            expectedRule = "reference";
+            Ref ref = REFS.get(rnd.nextInt(REFS.size()));
+            long missing = randomMissing(working, ref.target());
+            if (working.of(ref.type()).isEmpty() || rnd.nextBoolean()) {
+                Map<String, Object> values = insertValues(ref.type(), working);
+                values.put(ref.field(), missing);
+                return () -> tx.insert(ref.type(), values);
+            }
+            long id = randomExisting(working, ref.type());
+            Map<String, Object> changes = updateValues(ref.type(), working, id);
+            changes.put(ref.field(), missing);
+            return () -> tx.update(ref.type(), id, changes);
+        }
+
+        /** Writes an INT outside its field's min/max: rule {@code min} or {@code max}. */
+        Runnable outOfRange(Transaction tx, Model working) {
+            String type = rnd.nextBoolean() ? "Account" : "Tag";
+            Field f = type(type).field(type.equals("Account") ? "level" : "weight").orElseThrow();
+            boolean low = rnd.nextBoolean();
+            int min = (Integer) f.min();
+            int max = (Integer) f.max();
+            int value = low ? (rnd.nextBoolean() ? min - 1 : Integer.MIN_VALUE) : (rnd.nextBoolean() ? max + 1 : Integer.MAX_VALUE);
+            expectedRule = low ? "min" : "max";
+            if (working.of(type).isEmpty() || rnd.nextBoolean()) {
+                Map<String, Object> values = insertValues(type, working);
+                values.put(f.name(), value);
+                return () -> tx.insert(type, values);
+            }
+            long id = randomExisting(working, type);
+            Map<String, Object> changes = updateValues(type, working, id);
+            changes.put(f.name(), value);
+            return () -> tx.update(type, id, changes);
+        }
+
+        /**
+         * Writes the email of an Account of the transaction's snapshot that it has not written (the
+         * write-time check sees those; see uniqueCollisionInTransaction for values the transaction
+         * itself wrote): rule {@code unique}, naming that Account. Null when there is none.
+         */
+        Runnable takenEmail(Transaction tx, Model working, Set<String> touched) {
+            List<Long> holders = working.of("Account").entrySet().stream()
+                    .filter(e -> e.getValue().get("email") != null && !touched.contains("Account#" + e.getKey()))
+                    .map(Map.Entry::getKey).toList();
+            if (holders.isEmpty()) {
+                return null;
+            }
+            long holder = holders.get(rnd.nextInt(holders.size()));
+            Object email = working.of("Account").get(holder).get("email");
+            expectedRule = "unique";
+            expectedConflict = holder;
+            List<Long> others = working.of("Account").keySet().stream().filter(id -> id != holder).toList();
+            if (others.isEmpty() || rnd.nextBoolean()) {
+                Map<String, Object> values = insertValues("Account", working);
+                values.put("email", email);
+                return () -> tx.insert("Account", values);
+            }
+            long id = others.get(rnd.nextInt(others.size()));
+            Map<String, Object> changes = updateValues("Account", working, id);
+            changes.put("email", email);
+            return () -> tx.update("Account", id, changes);
+        }
+
+        /**
+         * Two Accounts given one free email in one transaction: G3 says it never commits. Whether the
+         * second write or the commit refuses it is left open (today the commit check does).
+         */
+        void uniqueCollisionInTransaction() {
+            Model working = model.copy();
+            String email = freeEmail(working, 0);
+            if (email == null) {
+                return;
+            }
+            Map<String, Object> first = insertValues("Account", working);
+            first.put("email", email);
+            Map<String, Object> second = insertValues("Account", working);
+            second.put("email", email);
+            boolean viaUpdate = !working.of("Account").isEmpty() && rnd.nextBoolean();
+            long existing = viaUpdate ? randomExisting(working, "Account") : -1;
+            ConstraintViolationException e;
+            if (rnd.nextBoolean()) {
+                e = assertThrows(ConstraintViolationException.class, () -> db.execute(tx -> {
+                    tx.insert("Account", first);
+                    if (viaUpdate) {
+                        tx.update("Account", existing, Map.of("email", email));
+                    } else {
+                        tx.insert("Account", second);
+                    }
+                }), at("two Accounts with email " + email + " in db.write"));
+            } else {
+                e = assertThrows(ConstraintViolationException.class, () -> {
+                    try (Transaction tx = db.begin()) {
+                        tx.insert("Account", first);
+                        if (viaUpdate) {
+                            tx.update("Account", existing, Map.of("email", email));
+                        } else {
+                            tx.insert("Account", second);
+                        }
+                        tx.commit();
+                    }
+                }, at("two Accounts with email " + email + " in a transaction"));
+            }
+            assertEquals("unique", e.rule(), at("rule of " + e));
+            cover("unique-in-one-transaction");
+            unchanged();
         }
 
         void checkpoint() {
@@ -579,22 +801,29 @@ class KeelDbProperties {
             String type = randomType();
             int r = rnd.nextInt(100);
             if (r < 40 || working.of(type).isEmpty()) {
-                Map<String, Object> values = insertValues(type);
+                Map<String, Object> values = insertValues(type, working);
                 long id = tx.insert(type, values);
                 checkNewId(type, id, working);
                 working.of(type).put(id, canonicalInsert(type, values));
                 touched.add(type + "#" + id);
             } else if (r < 75) {
                 long id = randomExisting(working, type);
-                Map<String, Object> changes = updateValues(type);
+                Map<String, Object> changes = updateValues(type, working, id);
                 tx.update(type, id, changes);
                 applyUpdate(working.of(type).get(id), type, changes);
                 touched.add(type + "#" + id);
             } else if (r < 92) {
                 long id = randomExisting(working, type);
-                assertTrue(tx.delete(type, id), at("delete of existing " + type + "#" + id + " in a transaction"));
-                working.of(type).remove(id);
-                touched.add(type + "#" + id);
+                DeleteEffect effect = planDelete(working, type, id);
+                if (effect.blockers().isEmpty()) {
+                    assertTrue(tx.delete(type, id), at("delete of existing " + type + "#" + id + " in a transaction"));
+                    apply(working, effect, touched);
+                } else {
+                    ConstraintViolationException e = assertThrows(ConstraintViolationException.class,
+                            () -> tx.delete(type, id), at("delete of " + type + "#" + id + " in a transaction, which "
+                            + effect.blockers() + " refer to through a RESTRICT reference"));
+                    checkRestrict(e, effect);
+                }
             } else {
                 long id = randomMissing(working, type);
                 assertFalse(tx.delete(type, id), at("delete of missing " + type + "#" + id + " in a transaction"));
@@ -623,6 +852,77 @@ class KeelDbProperties {
                 }
                 long missing = randomMissing(working, t.name());
                 assertEquals(Optional.empty(), tx.get(t.name(), missing), at(what + ": get of missing id " + missing));
+            }
+            checkReferences(tx, what);
+            checkQueries(tx, working, what, 2);
+        }
+
+        // ------------------------------------------------------------ referential actions
+
+        /** What deleting one entity does: entities deleted (it first), fields cleared, RESTRICT referrers left. */
+        record DeleteEffect(Set<Key> deleted, List<Map.Entry<Key, String>> cleared, Set<Key> blockers) {
+        }
+
+        /** The model of Transaction.delete: CASCADE recursively (each entity once), SET_NULL, RESTRICT. */
+        DeleteEffect planDelete(Model m, String type, long id) {
+            Set<Key> deleted = new LinkedHashSet<>();
+            List<Map.Entry<Key, String>> cleared = new ArrayList<>();
+            Set<Key> blockers = new LinkedHashSet<>();
+            ArrayDeque<Key> queue = new ArrayDeque<>();
+            Key first = new Key(type, id);
+            deleted.add(first);
+            queue.add(first);
+            while (!queue.isEmpty()) {
+                Key victim = queue.poll();
+                for (Ref r : REFS) {
+                    if (!r.target().equals(victim.type())) {
+                        continue;
+                    }
+                    for (Map.Entry<Long, Map<String, Object>> e : m.of(r.type()).entrySet()) {
+                        if (!Long.valueOf(victim.id()).equals(e.getValue().get(r.field()))) {
+                            continue;
+                        }
+                        Key referrer = new Key(r.type(), e.getKey());
+                        switch (r.action()) {
+                            case CASCADE -> {
+                                if (deleted.add(referrer)) {
+                                    queue.add(referrer);
+                                }
+                            }
+                            case SET_NULL -> cleared.add(Map.entry(referrer, r.field()));
+                            case RESTRICT -> blockers.add(referrer);
+                        }
+                    }
+                }
+            }
+            blockers.removeAll(deleted);
+            cleared.removeIf(c -> deleted.contains(c.getKey()));
+            cover(!blockers.isEmpty() ? "restrict" : deleted.size() > 1 ? "cascade" : "plain-delete");
+            if (!cleared.isEmpty()) {
+                cover("set-null");
+            }
+            return new DeleteEffect(deleted, cleared, blockers);
+        }
+
+        void apply(Model m, DeleteEffect effect, Set<String> touched) {
+            for (Map.Entry<Key, String> c : effect.cleared()) {
+                m.of(c.getKey().type()).get(c.getKey().id()).remove(c.getValue());
+                touched.add(c.getKey().toString());
+            }
+            for (Key d : effect.deleted()) {
+                m.of(d.type()).remove(d.id());
+                touched.add(d.toString());
+            }
+        }
+
+        void checkRestrict(ConstraintViolationException e, DeleteEffect effect) {
+            assertEquals("restrict", e.rule(), at("rule of " + e));
+            assertEquals("Tag", e.type(), at("type of " + e));
+            assertEquals("note", e.field(), at("field of " + e));
+            assertFalse(e.conflictingIds().isEmpty(), at("referrers named by " + e));
+            for (long id : e.conflictingIds()) {
+                assertTrue(effect.blockers().contains(new Key("Tag", id)),
+                        at(e + " names Tag#" + id + ", not among the model's " + effect.blockers()));
             }
         }
 
@@ -693,12 +993,12 @@ class KeelDbProperties {
 
         // ------------------------------------------------------------ values
 
-        Map<String, Object> insertValues(String type) {
+        Map<String, Object> insertValues(String type, Model m) {
             Map<String, Object> values = new HashMap<>();
             for (Field f : type(type).fields()) {
                 int r = rnd.nextInt(10);
                 if (f.isRequired() || r < 6) {
-                    values.put(f.name(), randomValue(f));
+                    values.put(f.name(), randomValue(type, f, m, 0));
                 } else if (r < 7) {
                     values.put(f.name(), null);
                 }
@@ -706,12 +1006,13 @@ class KeelDbProperties {
             return values;
         }
 
-        Map<String, Object> updateValues(String type) {
+        /** Valid changes of entity {@code id} (which need not exist) in model {@code m}. */
+        Map<String, Object> updateValues(String type, Model m, long id) {
             Map<String, Object> values = new HashMap<>();
             for (Field f : type(type).fields()) {
                 int r = rnd.nextInt(10);
                 if (r < 3) {
-                    values.put(f.name(), randomValue(f));
+                    values.put(f.name(), randomValue(type, f, m, id));
                 } else if (r < 4 && !f.isRequired()) {
                     values.put(f.name(), null);
                 }
@@ -727,7 +1028,7 @@ class KeelDbProperties {
                     v = f.defaultValue();
                 }
                 if (v != null) {
-                    out.put(f.name(), canonical(v));
+                    out.put(f.name(), canonical(f, v));
                 }
             }
             return out;
@@ -739,7 +1040,7 @@ class KeelDbProperties {
                 if (c.getValue() == null) {
                     merged.remove(c.getKey());
                 } else {
-                    merged.put(c.getKey(), canonical(c.getValue()));
+                    merged.put(c.getKey(), canonical(type(type).field(c.getKey()).orElseThrow(), c.getValue()));
                 }
             }
             current.clear();
@@ -750,28 +1051,61 @@ class KeelDbProperties {
             }
         }
 
-        Object canonical(Object v) {
+        Object canonical(Field f, Object v) {
+            if (v instanceof Number n && f.type() == FieldType.INT) {
+                return n.intValue();
+            }
             if (v instanceof Integer i) {
                 return i.longValue();
             }
-            if (v instanceof Float f) {
-                return f.doubleValue();
+            if (v instanceof Float x) {
+                return x.doubleValue();
             }
             if (v instanceof byte[] b) {
                 return b.clone();
             }
-            if (v instanceof float[] f) {
-                return f.clone();
+            if (v instanceof float[] x) {
+                return x.clone();
             }
             return v;
         }
 
-        Object randomValue(Field f) {
+        /** A pool email no entity of {@code m} but {@code self} has, or null when all are taken. */
+        String freeEmail(Model m, long self) {
+            Set<Object> taken = new HashSet<>();
+            m.of("Account").forEach((id, values) -> {
+                if (id != self) {
+                    taken.add(values.get("email"));
+                }
+            });
+            List<String> free = EMAILS.stream().filter(e -> !taken.contains(e)).toList();
+            return free.isEmpty() ? null : free.get(rnd.nextInt(free.size()));
+        }
+
+        /** A valid value of field {@code f} of entity {@code self} (0 for a new one) of {@code type} in model {@code m}. */
+        Object randomValue(String type, Field f, Model m, long self) {
+            switch (type + "." + f.name()) {
+                case "Account.name" -> {
+                    return rnd.nextInt(4) == 0 ? randomText() : NAMES.get(rnd.nextInt(NAMES.size()));
+                }
+                case "Account.email" -> {
+                    return freeEmail(m, self);
+                }
+                case "Tag.label" -> {
+                    return LABELS.get(rnd.nextInt(LABELS.size()));
+                }
+                case "Note.text" -> {
+                    return rnd.nextBoolean() ? randomText() : NAMES.get(rnd.nextInt(NAMES.size())) + randomText();
+                }
+                default -> {
+                }
+            }
             return switch (f.type()) {
                 case TEXT -> randomText();
                 case LONG -> switch (rnd.nextInt(6)) {
                     case 0 -> rnd.nextInt(-1000, 1000);
                     case 1 -> new long[] {Long.MIN_VALUE, Long.MAX_VALUE, 0L, -1L}[rnd.nextInt(4)];
+                    case 2 -> (long) rnd.nextInt(-5, 5);
                     default -> rnd.nextLong();
                 };
                 case DOUBLE -> switch (rnd.nextInt(8)) {
@@ -779,7 +1113,8 @@ class KeelDbProperties {
                     case 1 -> (float) rnd.nextDouble();
                     default -> rnd.nextDouble(-1e9, 1e9);
                 };
-                case INT -> rnd.nextBoolean() ? rnd.nextInt() : new int[] {Integer.MIN_VALUE, Integer.MAX_VALUE, 0}[rnd.nextInt(3)];
+                case INT -> f.min() != null ? rnd.nextInt((Integer) f.min(), (Integer) f.max() + 1)
+                        : rnd.nextBoolean() ? rnd.nextInt() : new int[] {Integer.MIN_VALUE, Integer.MAX_VALUE, 0}[rnd.nextInt(3)];
                 case BOOLEAN -> rnd.nextBoolean();
                 case TIMESTAMP -> Instant.ofEpochSecond(rnd.nextLong(-100_000_000_000L, 100_000_000_000L),
                         rnd.nextInt(1_000_000_000));
@@ -788,8 +1123,7 @@ class KeelDbProperties {
                     rnd.nextBytes(b);
                     yield b;
                 }
-                case REFERENCE -> model.of("Account").isEmpty() || rnd.nextInt(5) == 0
-                        ? (Object) (1 + rnd.nextLong(1000)) : (Object) randomExisting(model, "Account");
+                case REFERENCE -> m.of(f.target()).isEmpty() ? null : (Object) randomExisting(m, f.target());
                 case VECTOR -> {
                     float[] v = new float[rnd.nextInt(33)];
                     for (int i = 0; i < v.length; i++) {
@@ -865,8 +1199,225 @@ class KeelDbProperties {
                     assertEquals(heldLsn, held.lsn(), at("held snapshot LSN"));
                 }
             }
+            checkReferences(s, "snapshot");
+            List<String> problems = db.engine().indexProblems();
+            assertEquals(List.of(), problems, at("index entries differ from a rebuild from the entities"));
+            checkQueries(s, model, "snapshot", 4);
+            if (held != null) {
+                checkReferences(held, "held snapshot (LSN " + heldLsn + ")");
+                checkQueries(held, heldModel, "held snapshot (LSN " + heldLsn + ")", 1);
+            }
             int segments = DbFiles.names(dir, "wal-", ".log").size();
             assertTrue(segments <= 16, at(segments + " log segments: checkpoints do not retire them"));
+        }
+
+        /** No entity of {@code s} refers to an entity that {@code s} lacks. */
+        void checkReferences(Snapshot s, String what) {
+            for (Ref r : REFS) {
+                s.scan(r.type()).forEach(e -> {
+                    Object target = e.values().get(r.field());
+                    if (target != null && s.get(r.target(), (Long) target).isEmpty()) {
+                        fail(where() + ": " + what + ": dangling reference: " + r.type() + "#" + e.id() + "." + r.field()
+                                + " = " + target + ", but there is no " + r.target() + "#" + target);
+                    }
+                });
+            }
+        }
+
+        // ------------------------------------------------------------ queries
+
+        void checkQueries(Snapshot s, Model m, String what, int n) {
+            for (int i = 0; i < n; i++) {
+                Query q = randomQuery(m);
+                QueryPlan plan = s.explain(q);
+                List<Long> expected = expectedResults(m, q, plan);
+                List<Entity> actual = s.query(q).toList();
+                cover(plan.usesIndex() ? "query-index" : "query-scan");
+                if (!actual.isEmpty()) {
+                    cover("query-nonempty");
+                }
+                assertEquals(expected, actual.stream().map(Entity::id).toList(),
+                        at(what + ": " + q + " (plan " + plan + ")"));
+                for (Entity e : actual) {
+                    assertValues(m.of(q.type()).get(e.id()), e, what + ": result of " + q);
+                }
+            }
+        }
+
+        /** The query's filter, order and limit applied to the model; without an order, the plan's natural one. */
+        List<Long> expectedResults(Model m, Query q, QueryPlan plan) {
+            EntityType t = type(q.type());
+            Comparator<Map.Entry<Long, Map<String, Object>>> order;
+            if (q.orderField() != null) {
+                Field f = t.field(q.orderField()).orElseThrow();
+                order = Comparator.comparing((Map.Entry<Long, Map<String, Object>> e) -> e.getValue().get(f.name()),
+                        (a, b) -> compareValues(f.type(), a, b));
+                order = order.thenComparingLong(Map.Entry::getKey);
+                if (q.descending()) {
+                    order = order.reversed();
+                }
+            } else {
+                order = (a, b) -> 0;
+                if (plan.usesIndex()) {
+                    Index ix = t.indexes().stream().filter(x -> x.name().equals(plan.index())).findFirst().orElseThrow();
+                    for (String field : ix.fields()) {
+                        FieldType ft = t.field(field).orElseThrow().type();
+                        order = order.thenComparing(e -> e.getValue().get(field), (a, b) -> compareValues(ft, a, b));
+                    }
+                }
+                order = order.thenComparingLong(Map.Entry::getKey);
+            }
+            return m.of(q.type()).entrySet().stream()
+                    .filter(e -> q.conditions().stream().allMatch(c -> matches(t, e.getValue(), c)))
+                    .sorted(order).limit(q.limit()).map(Map.Entry::getKey).toList();
+        }
+
+        boolean matches(EntityType t, Map<String, Object> values, Query.Condition c) {
+            Object v = values.get(c.field());
+            if (v == null) {
+                return false;
+            }
+            FieldType ft = t.field(c.field()).orElseThrow().type();
+            int cmp = c.op() == Query.Op.STARTS_WITH ? 0 : compareValues(ft, v, c.value());
+            return switch (c.op()) {
+                case EQ -> cmp == 0;
+                case GT -> cmp > 0;
+                case GTE -> cmp >= 0;
+                case LT -> cmp < 0;
+                case LTE -> cmp <= 0;
+                case STARTS_WITH -> ((String) v).startsWith((String) c.value());
+            };
+        }
+
+        /** The documented order: missing first; text by code point; numbers, booleans, timestamps, bytes by value. */
+        int compareValues(FieldType type, Object a, Object b) {
+            if (a == null || b == null) {
+                return a == null ? (b == null ? 0 : -1) : 1;
+            }
+            return switch (type) {
+                case TEXT -> compareCodePoints((String) a, (String) b);
+                case INT -> Integer.compare((Integer) a, (Integer) b);
+                case LONG, REFERENCE -> Long.compare((Long) a, (Long) b);
+                case DOUBLE -> Double.compare((Double) a, (Double) b);
+                case BOOLEAN -> Boolean.compare((Boolean) a, (Boolean) b);
+                case TIMESTAMP -> ((Instant) a).compareTo((Instant) b);
+                case BYTES -> Arrays.compareUnsigned((byte[]) a, (byte[]) b);
+                case VECTOR -> throw new AssertionError("no order of vectors");
+            };
+        }
+
+        int compareCodePoints(String a, String b) {
+            int i = 0;
+            int j = 0;
+            while (i < a.length() && j < b.length()) {
+                int x = a.codePointAt(i);
+                int y = b.codePointAt(j);
+                if (x != y) {
+                    return Integer.compare(x, y);
+                }
+                i += Character.charCount(x);
+                j += Character.charCount(y);
+            }
+            return Boolean.compare(i < a.length(), j < b.length());
+        }
+
+        /** A value of {@code field} of a random entity of {@code m}, or {@code fallback} when none has one. */
+        Object someValue(Model m, String type, String field, Object fallback) {
+            if (m.of(type).isEmpty() || rnd.nextInt(5) == 0) {
+                return fallback;
+            }
+            Object v = m.of(type).get(randomExisting(m, type)).get(field);
+            return v != null ? v : fallback;
+        }
+
+        /** A prefix (whole code points) of a value of a TEXT field in {@code m}. */
+        String somePrefix(Model m, String type, String field) {
+            String v = (String) someValue(m, type, field, NAMES.get(rnd.nextInt(NAMES.size())));
+            int points = v.codePointCount(0, v.length());
+            return v.substring(0, v.offsetByCodePoints(0, rnd.nextInt(points + 1)));
+        }
+
+        Query range(Query q, String field, Object lo, Object hi) {
+            return switch (rnd.nextInt(6)) {
+                case 0 -> q.gt(field, lo);
+                case 1 -> q.gte(field, lo);
+                case 2 -> q.lt(field, hi);
+                case 3 -> q.lte(field, hi);
+                case 4 -> q.between(field, lo, hi);
+                default -> q.gt(field, lo).lt(field, hi);
+            };
+        }
+
+        Query randomQuery(Model m) {
+            String type = randomType();
+            Query q = Query.on(type);
+            int r = rnd.nextInt(6);
+            switch (type) {
+                case "Account" -> {
+                    switch (r) {
+                        case 0 -> q = q.eq("name", someValue(m, type, "name", NAMES.get(rnd.nextInt(NAMES.size()))));
+                        case 1 -> q = q.startsWith("name", somePrefix(m, type, "name"));
+                        case 2 -> q = q.eq("email", EMAILS.get(rnd.nextInt(EMAILS.size())));
+                        case 3 -> {
+                            q = q.eq("level", someValue(m, type, "level", rnd.nextInt(100)));
+                            if (rnd.nextBoolean()) {
+                                q = q.startsWith("name", somePrefix(m, type, "name"));
+                            }
+                        }
+                        case 4 -> {
+                            int a = (Integer) someValue(m, type, "level", rnd.nextInt(-2, 102));
+                            int b = (Integer) someValue(m, type, "level", rnd.nextInt(-2, 102));
+                            q = range(q, "level", Math.min(a, b), Math.max(a, b));
+                        }
+                        default -> {
+                        }
+                    }
+                    if (rnd.nextInt(4) == 0) {
+                        q = q.eq("active", rnd.nextBoolean());
+                    }
+                }
+                case "Note" -> {
+                    switch (r) {
+                        case 0, 1 -> {
+                            q = q.eq("account", !m.of("Account").isEmpty() && rnd.nextInt(5) > 0
+                                    ? randomExisting(m, "Account") : randomMissing(m, "Account"));
+                            if (r == 1) {
+                                long a = (Long) someValue(m, type, "rank", rnd.nextLong(-10, 10));
+                                long b = (Long) someValue(m, type, "rank", rnd.nextLong(-10, 10));
+                                q = range(q, "rank", Math.min(a, b), Math.max(a, b));
+                            }
+                        }
+                        case 2 -> q = q.eq("parent", someValue(m, type, "parent", 1L + rnd.nextInt(5)));
+                        case 3 -> q = q.startsWith("text", somePrefix(m, type, "text"));
+                        case 4 -> {
+                            long a = (Long) someValue(m, type, "rank", rnd.nextLong());
+                            long b = (Long) someValue(m, type, "rank", rnd.nextLong());
+                            q = range(q, "rank", Math.min(a, b), Math.max(a, b));
+                        }
+                        default -> {
+                        }
+                    }
+                }
+                default -> {
+                    switch (r) {
+                        case 0 -> q = q.eq("note", someValue(m, type, "note", 1L + rnd.nextInt(5)));
+                        case 1 -> q = q.eq("owner", someValue(m, type, "owner", 1L + rnd.nextInt(5)));
+                        case 2 -> q = q.eq("label", LABELS.get(rnd.nextInt(LABELS.size())));
+                        case 3 -> q = range(q, "weight", rnd.nextInt(-6, 1), rnd.nextInt(0, 7));
+                        default -> {
+                        }
+                    }
+                }
+            }
+            if (rnd.nextBoolean()) {
+                List<Field> orderable = type(type).fields().stream().filter(f -> f.type() != FieldType.VECTOR).toList();
+                String field = orderable.get(rnd.nextInt(orderable.size())).name();
+                q = rnd.nextBoolean() ? q.orderBy(field) : q.orderByDescending(field);
+            }
+            if (rnd.nextInt(3) == 0) {
+                q = q.limit(rnd.nextInt(6));
+            }
+            return q;
         }
 
         boolean valuesEqual(Map<String, Object> expected, Map<String, Object> actual) {

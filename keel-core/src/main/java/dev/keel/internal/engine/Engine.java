@@ -21,6 +21,7 @@ import dev.keel.internal.entity.SchemaCodec;
 import dev.keel.internal.entity.SchemaPlanner;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.recovery.Recovery;
+import dev.keel.internal.store.IndexCheck;
 import dev.keel.internal.store.Store;
 import dev.keel.internal.tx.SnapshotView;
 import dev.keel.internal.tx.TransactionImpl;
@@ -391,6 +392,16 @@ public final class Engine implements TxContext {
 
     long publishedLsn() {
         return published.lsn();
+    }
+
+    /**
+     * For tests and diagnostics: how the index entries of the published store version differ from
+     * the entries rebuilt from its entities (see {@link IndexCheck#problems}); empty when they are
+     * equal key for key. Reads one immutable version, so it is safe while writes go on; costs a full
+     * index build.
+     */
+    public List<String> indexProblems() {
+        return IndexCheck.problems(published);
     }
 
     public Snapshot snapshot() {

@@ -191,11 +191,12 @@ public final class ByteKeyTree {
 
     /**
      * Checks the invariants in the class comment: node sizes, equal leaf depth, key order within
-     * and across nodes, separators, empty spare slots, and the size. For diagnostics and tests.
+     * and across nodes, separators, empty spare slots, and the size. For diagnostics and tests
+     * (public so that {@code store.IndexCheck} can run it on the trees of a store version).
      *
      * @throws IllegalStateException naming the first violation
      */
-    void verifyStructure() {
+    public void verifyStructure() {
         if (root == null) {
             check(size == 0 && height == 0, "empty tree with size " + size + ", height " + height);
             return;
