@@ -134,6 +134,53 @@ public final class EntityCodec {
         return decodeSlots(type, in);
     }
 
+    /**
+     * Like {@link #slots(StoredType, byte[])} but decodes only the fields whose position is
+     * {@code wanted} (the others are skipped without building their values, and are null): what
+     * building indexes needs.
+     */
+    public static Object[] slots(StoredType type, byte[] encoded, boolean[] wanted) {
+        ByteReader in = new ByteReader(encoded);
+        in.readVarLong();
+        int n = in.readLength();
+        Object[] slots = new Object[type.fields().size()];
+        for (int k = 0; k < n; k++) {
+            int fieldId = in.readVarInt();
+            int index = type.indexOfFieldId(fieldId);
+            if (index < 0) {
+                throw new MalformedDataException("field id " + fieldId + " is not in type " + type.name());
+            }
+            FieldType ft = type.fields().get(index).type();
+            if (wanted[index]) {
+                slots[index] = readValue(ft, in);
+            } else {
+                skipValue(ft, in);
+            }
+        }
+        return slots;
+    }
+
+    private static void skipValue(FieldType type, ByteReader in) {
+        switch (type) {
+            case TEXT, BYTES -> in.skip(in.readLength());
+            case LONG, INT, REFERENCE -> in.readVarLong();
+            case DOUBLE -> in.skip(8);
+            case BOOLEAN -> in.skip(1);
+            case TIMESTAMP -> {
+                in.readVarLong();
+                in.readVarInt();
+            }
+            case VECTOR -> {
+                long bytes = 4L * in.readLength();
+                if (bytes > in.remaining()) {
+                    throw new MalformedDataException("vector of " + bytes / 4 + " floats exceeds " + in.remaining() + " bytes");
+                }
+                in.skip((int) bytes);
+            }
+            default -> throw new AssertionError(type);
+        }
+    }
+
     /** Field values by name in declaration order. */
     public static Map<String, Object> decodeValues(StoredType type, byte[] encoded) {
         ByteReader in = new ByteReader(encoded);

@@ -36,9 +36,15 @@ final class IndexBuilder {
             for (int k = 0; k < indexes.size(); k++) {
                 keys.add(new ArrayList<>((int) Math.min(store.count(t.typeId()), Integer.MAX_VALUE - 8)));
             }
+            boolean[] wanted = new boolean[t.fields().size()];
+            for (StoredIndex ix : indexes) {
+                for (int p : ix.positions()) {
+                    wanted[p] = true;
+                }
+            }
             Store.Cursor c = store.scan(t.typeId(), Long.MIN_VALUE);
             while (c.next()) {
-                Object[] slots = EntityCodec.slots(t, c.value());
+                Object[] slots = EntityCodec.slots(t, c.value(), wanted);
                 for (int k = 0; k < indexes.size(); k++) {
                     keys.get(k).add(IndexEntries.key(indexes.get(k), c.id(), slots));
                 }
