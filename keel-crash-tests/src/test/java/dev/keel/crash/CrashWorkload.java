@@ -243,7 +243,7 @@ public final class CrashWorkload {
     }
 
     /** Halts when the parent closes our stdin (it died) or after {@link #MAX_LIFETIME_MILLIS}. */
-    private static void startParentWatch() {
+    static void startParentWatch() {
         Thread stdin = new Thread(() -> {
             try {
                 InputStream in = System.in;

@@ -2,17 +2,22 @@ package dev.keel.testkit;
 
 import static dev.keel.testkit.FaultTestSupport.closeDead;
 import static dev.keel.testkit.FaultTestSupport.copyTree;
-import static dev.keel.testkit.FaultTestSupport.options;
+import static dev.keel.testkit.FaultTestSupport.assertRepairReport;
+import static dev.keel.testkit.FaultTestSupport.freshLayer;
 import static dev.keel.testkit.FaultTestSupport.replay;
 import static dev.keel.testkit.FaultTestSupport.reopenAndVerify;
+import static dev.keel.testkit.WorkloadModel.assertPrefixes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keel.EntityType;
 import dev.keel.KeelDb;
 import dev.keel.KeelException;
+import dev.keel.KeelOptions;
 import dev.keel.RecoveryMode;
 import dev.keel.RecoveryReport;
 import dev.keel.fault.CrashPoint;
+import dev.keel.internal.io.FileIO;
 import dev.keel.internal.io.NioFileIO;
 import dev.keel.testkit.FaultTestSupport.PowerLoss;
 import dev.keel.testkit.WorkloadModel.Shape;
@@ -24,7 +29,9 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -49,8 +56,17 @@ import org.junit.jupiter.api.io.TempDir;
  * copy without a crash for reference, then recovered with a crash at the n-th time the point is
  * reached, then recovered again, and must end equal to the reference.
  *
+ * <p>A second run of the matrix, {@link #everyCrashPointWithCascadeDeletes}, adds the cascade
+ * workload of {@link CascadeModel} to the same database: three entity types linked by CASCADE and
+ * SET_NULL references (a cycle across types and self references), with cascade deletes of tens to
+ * hundreds of entities, some larger than a segment; half of its commit-point cases crash inside the
+ * commit of a cascade delete. After each crash and recovery no cascade is visible in part and no
+ * reference dangles, and a cascade delete on the recovered database (which needs the referrer
+ * indexes rebuilt at open) still matches the model.
+ *
  * <p>Case counts: {@code -Dkeel.crash.matrix.cases} per point (default, or 0: 6 times
- * {@code keel.test.multiplier}; the {@code crash-long} profile sets 10,000). Replay a failure with
+ * {@code keel.test.multiplier}; the {@code crash-long} profile sets 10,000); the cascade run does a third of
+ * that, at least 2, or {@code -Dkeel.crash.matrix.cascade.cases}. Replay a failure with
  * its printed seed: {@code -Dkeel.test.seed=... -Dkeel.crash.matrix.point=NAME}. The coverage
  * table (crash point, cases run) is printed at the end.
  */
@@ -59,13 +75,30 @@ class CrashPointMatrixTest {
             ? Integer.getInteger("keel.crash.matrix.cases") : 6 * FaultTestSupport.MULTIPLIER;
     private static final String ONLY_POINT = System.getProperty("keel.crash.matrix.point");
     private static final int MAX_STEPS = 400;
+    /** Cases per crash point of the cascade workload: {@code -Dkeel.crash.matrix.cascade.cases}, else a third of {@link #CASES}, at least 2. */
+    static final int CASCADE_CASES = Integer.getInteger("keel.crash.matrix.cascade.cases", 0) > 0
+            ? Integer.getInteger("keel.crash.matrix.cascade.cases") : Math.max(2, CASES / 3);
     private static final Map<CrashPoint, AtomicLong> CRASHED = new EnumMap<>(CrashPoint.class);
     private static final Map<CrashPoint, AtomicLong> NOT_REACHED = new EnumMap<>(CrashPoint.class);
+    private static final Map<CrashPoint, AtomicLong> CASCADE_CRASHED = new EnumMap<>(CrashPoint.class);
+    private static final Map<CrashPoint, AtomicLong> CASCADE_NOT_REACHED = new EnumMap<>(CrashPoint.class);
+    /**
+     * Cascade-workload crashes aimed into the commit of a cascade delete: acknowledged all the same
+     * (the crash came after the record was durable), not acknowledged but wholly applied, wholly absent.
+     */
+    private static final AtomicLong IN_FLIGHT_CASCADE_ACKED = new AtomicLong();
+    private static final AtomicLong IN_FLIGHT_CASCADE_APPLIED = new AtomicLong();
+    private static final AtomicLong IN_FLIGHT_CASCADE_ABSENT = new AtomicLong();
+    private static final AtomicLong LARGEST_CASCADE = new AtomicLong();
+    private static final AtomicLong LARGEST_CASCADE_BYTES = new AtomicLong();
+    private static final AtomicLong CASCADES_COMMITTED = new AtomicLong();
 
     static {
         for (CrashPoint p : CrashPoint.values()) {
             CRASHED.put(p, new AtomicLong());
             NOT_REACHED.put(p, new AtomicLong());
+            CASCADE_CRASHED.put(p, new AtomicLong());
+            CASCADE_NOT_REACHED.put(p, new AtomicLong());
         }
     }
 
@@ -74,17 +107,31 @@ class CrashPointMatrixTest {
 
     @TestFactory
     Stream<DynamicTest> everyCrashPoint() {
+        return matrix("crash matrix ", CASES, false);
+    }
+
+    /**
+     * The same matrix over the cascade workload ({@link CascadeModel}): foreign keys with CASCADE and
+     * SET_NULL, large cascade deletes, and after every crash and recovery no cascade visible in
+     * part and no dangling reference (G1, G3), besides every acknowledged commit (G2).
+     */
+    @TestFactory
+    Stream<DynamicTest> everyCrashPointWithCascadeDeletes() {
+        return matrix("cascade crash matrix ", CASCADE_CASES, true);
+    }
+
+    private Stream<DynamicTest> matrix(String name, int cases, boolean withCascades) {
         return Stream.of(CrashPoint.values())
                 .filter(p -> ONLY_POINT == null || p.name().equals(ONLY_POINT))
                 .map(p -> DynamicTest.dynamicTest(p.name(), () -> {
                     // On tmpfs when there is one: the layer's real fsyncs cost nothing there.
                     Path base = MatrixSupport.scratchBase(tmp, "keel-crash-matrix-");
                     try {
-                        FaultTestSupport.repeat("crash matrix " + p, CASES, base.resolve(p.name()), (seed, dir) -> {
+                        FaultTestSupport.repeat(name + p, cases, base.resolve(p.name()), (seed, dir) -> {
                             if (p.stage() == CrashPoint.Stage.RECOVERY) {
-                                recoveryCase(p, seed, dir);
+                                recoveryCase(p, seed, dir, withCascades);
                             } else {
-                                workloadCase(p, seed, dir);
+                                workloadCase(p, seed, dir, withCascades);
                             }
                             // A failed case is kept by repeat() under target/failed-dbs/.
                             MatrixSupport.deleteTree(dir);
@@ -105,39 +152,125 @@ class CrashPointMatrixTest {
     @AfterAll
     static void printCoverage() {
         StringBuilder table = new StringBuilder("\ncrash point coverage (cases crashed at the point / cases whose"
-                + " workload did not reach it):\n");
+                + " workload did not reach it; the same for the cascade workload):\n");
         long total = 0;
+        long cascadeTotal = 0;
         List<CrashPoint> missing = new ArrayList<>();
         for (CrashPoint p : CrashPoint.values()) {
             long n = CRASHED.get(p).get();
+            long c = CASCADE_CRASHED.get(p).get();
             total += n;
-            table.append(String.format("  %-10s %-34s %6d  %4d%n", p.stage(), p, n, NOT_REACHED.get(p).get()));
+            cascadeTotal += c;
+            table.append(String.format("  %-10s %-34s %6d  %4d   %6d  %4d%n", p.stage(), p, n, NOT_REACHED.get(p).get(),
+                    c, CASCADE_NOT_REACHED.get(p).get()));
             if (n == 0 && (ONLY_POINT == null || p.name().equals(ONLY_POINT))) {
                 missing.add(p);
             }
         }
-        table.append(String.format("  %-45s %6d%n", "total crash cases", total));
+        table.append(String.format("  %-45s %6d         %6d%n", "total crash cases", total, cascadeTotal));
+        table.append(String.format("  cascade workload: %d cascade deletes committed (largest %d entities deleted or"
+                + " cleared, largest about %d KiB of log); crashes in the commit of one: %d acknowledged, %d not"
+                + " acknowledged and wholly applied, %d wholly absent%n", CASCADES_COMMITTED.get(),
+                LARGEST_CASCADE.get(), LARGEST_CASCADE_BYTES.get() / 1024, IN_FLIGHT_CASCADE_ACKED.get(),
+                IN_FLIGHT_CASCADE_APPLIED.get(), IN_FLIGHT_CASCADE_ABSENT.get()));
         System.out.println(table);
-        assertEquals(List.of(), missing, "crash points the matrix never crashed at");
+        if (total > 0) {
+            assertEquals(List.of(), missing, "crash points the matrix never crashed at");
+        }
+        // Per point the cascade workload runs few cases and may miss a rarely reached point; all its
+        // commit-point cases together must hit a cascade delete in commit (half of them aim at one).
+        if (cascadeTotal > 0 && ONLY_POINT == null) {
+            assertTrue(IN_FLIGHT_CASCADE_ACKED.get() + IN_FLIGHT_CASCADE_APPLIED.get() + IN_FLIGHT_CASCADE_ABSENT.get() > 0,
+                    "the cascade matrix never crashed during the commit of a cascade delete");
+        }
     }
 
     // ---- commit, segment and checkpoint points -------------------------------------------------
 
-    private static void workloadCase(CrashPoint point, long seed, Path dir) throws Exception {
+    private static void workloadCase(CrashPoint point, long seed, Path dir, boolean withCascades) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         FaultyFileIO io = new FaultyFileIO();
         RandomPowerLoss chooser = new RandomPowerLoss(io, random.nextLong(), false);
         CrashInjector injector = new CrashInjector(io).powerLoss(chooser);
         long nth = 1 + random.nextInt(maxNth(point));
-        injector.crashAt(point, nth);
         Writer writer = new Writer(1, random.nextLong(), new Shape(7, 300, 0));
-        String context = runUntilCrash(point, nth, dir, io, injector, writer, random);
+        CascadeModel.Writer cascades = withCascades ? new CascadeModel.Writer(random.nextLong()) : null;
+        if (cascades != null && point.stage() == CrashPoint.Stage.COMMIT && random.nextBoolean()) {
+            // Aim at a cascade delete: arm right before the commit of the n-th one.
+            int[] countdown = {1 + random.nextInt(12)};
+            nth = -countdown[0];
+            cascades.beforeCascadeDelete = () -> {
+                if (--countdown[0] == 0) {
+                    injector.crashAt(point, 1);
+                }
+            };
+        } else {
+            injector.crashAt(point, nth);
+        }
+        String context = runUntilCrash(point, nth, dir, io, injector, writer, cascades, random);
         if (context == null) {
-            NOT_REACHED.get(point).incrementAndGet();
+            (cascades == null ? NOT_REACHED : CASCADE_NOT_REACHED).get(point).incrementAndGet();
             return;
         }
-        reopenAndVerify(dir, List.of(writer), new int[] {writer.acked()}, chooser.decided, context, seed);
-        CRASHED.get(point).incrementAndGet();
+        if (cascades == null) {
+            reopenAndVerify(dir, List.of(writer), new int[] {writer.acked()}, chooser.decided, context, seed);
+            CRASHED.get(point).incrementAndGet();
+        } else {
+            reopenAndVerifyCascades(dir, writer, cascades, nth < 0, chooser.decided, context, seed);
+            CASCADE_CRASHED.get(point).incrementAndGet();
+        }
+    }
+
+    /** The options of the matrix's databases: with the cascade workload's types when it runs. */
+    private static KeelOptions.Builder options(FileIO io, CascadeModel.Writer cascades) {
+        KeelOptions.Builder b = FaultTestSupport.options(io);
+        return cascades == null ? b : b.entityTypes(CascadeModel.TYPES.toArray(EntityType[]::new));
+    }
+
+    /**
+     * {@link FaultTestSupport#reopenAndVerify} for the cascade workload: reopens in NORMAL mode and
+     * checks the report, the item writer's prefix and {@link CascadeModel#assertConsistent} (no
+     * partial cascade, no dangling reference, every acknowledged commit); then deletes the team
+     * whose cascade reaches furthest and grows a new one, which needs the referrer indexes rebuilt
+     * at open to be complete, closes, reopens clean and checks everything again.
+     */
+    private static void reopenAndVerifyCascades(Path dir, Writer writer, CascadeModel.Writer cascades,
+            boolean aimedAtCascade, PowerLoss loss, String context, long seed) throws IOException {
+        SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        int attempted = cascades.attempted.size();
+        boolean cascadeInFlight = aimedAtCascade && cascades.cascades.get(attempted - 1) != null;
+        int items;
+        int m;
+        try (KeelDb db = KeelDb.open(dir, options(freshLayer(random), cascades).build())) {
+            assertRepairReport(db.recoveryReport(), loss, context, seed);
+            items = assertPrefixes(db.snapshot(), List.of(writer), new int[] {writer.acked()}, Set.of(),
+                    context + "; first reopen", seed)[0];
+            m = CascadeModel.assertConsistent(db.snapshot(), cascades, cascades.acked(), context + "; first reopen",
+                    seed);
+            System.out.println("  ok: " + context + "; cascade writer acknowledged " + cascades.acked() + " of "
+                    + attempted + ", found " + m + (cascadeInFlight ? " (a cascade delete of "
+                    + cascades.cascades.get(attempted - 1).size() + " was in commit)" : "") + ", " + cascades.population()
+                    + " entities; recovery events " + db.recoveryReport().events().stream()
+                    .map(e -> e.kind().toString()).toList());
+            if (cascadeInFlight) {
+                (cascades.acked() == attempted ? IN_FLIGHT_CASCADE_ACKED : m == attempted ? IN_FLIGHT_CASCADE_APPLIED
+                        : IN_FLIGHT_CASCADE_ABSENT).incrementAndGet();
+            }
+            CASCADES_COMMITTED.addAndGet(cascades.cascadesAcked);
+            LARGEST_CASCADE.accumulateAndGet(cascades.largestCascade, Math::max);
+            LARGEST_CASCADE_BYTES.accumulateAndGet(cascades.largestCascadeBytes, Math::max);
+            cascades.resume(m);
+            cascades.deleteLargestTeam(db);
+            cascades.grow(db, false);
+        }
+        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades).build())) {
+            assertTrue(db.recoveryReport().clean(), "a reopen after a clean close must find nothing to repair: "
+                    + db.recoveryReport() + "; " + context + "; " + replay(seed));
+            assertPrefixes(db.snapshot(), List.of(writer), new int[] {items}, Set.of(), context + "; second reopen",
+                    seed);
+            assertEquals(m + 2, CascadeModel.assertConsistent(db.snapshot(), cascades, m + 2, context
+                    + "; second reopen, after a cascade delete and an insert on the recovered database", seed));
+        }
     }
 
     /** How far into the workload a point's crash is placed: points reached often get a wider range. */
@@ -158,13 +291,25 @@ class CrashPointMatrixTest {
      * crash fails the test: nothing else is injected.
      */
     private static String runUntilCrash(CrashPoint point, long nth, Path dir, FaultyFileIO io, CrashInjector injector,
-            Writer writer, SplittableRandom random) {
+            Writer writer, CascadeModel.Writer cascades, SplittableRandom random) {
         KeelDb db = null;
         int step = 0;
         try {
-            db = KeelDb.open(dir, options(io).crashHook(injector).build());
+            db = KeelDb.open(dir, options(io, cascades).crashHook(injector).build());
             for (; step < MAX_STEPS && !injector.crashed(); step++) {
                 int dice = random.nextInt(100);
+                if (cascades != null) {
+                    // The cascade workload: mostly its transactions, some with long names (larger
+                    // than a segment), and items now and then.
+                    if (dice < 55) {
+                        cascades.commitNext(db, false);
+                        continue;
+                    } else if (dice < 66) {
+                        cascades.commitNext(db, true);
+                        continue;
+                    }
+                    dice = random.nextInt(100);
+                }
                 if (dice < 70) {
                     writer.commitNext(db);
                 } else if (dice < 82) {
@@ -174,7 +319,7 @@ class CrashPointMatrixTest {
                 } else {
                     db.close();
                     db = null;
-                    db = KeelDb.open(dir, options(io).crashHook(injector).build());
+                    db = KeelDb.open(dir, options(io, cascades).crashHook(injector).build());
                 }
             }
             if (!injector.crashed()) {
@@ -198,8 +343,10 @@ class CrashPointMatrixTest {
             return null;
         }
         io.reset();
-        return "crash at " + point + " (time " + nth + ") after " + step + " steps, " + writer.acked()
-                + " acknowledged of " + writer.attempted.size() + " attempted; " + injector.appliedOptions();
+        return "crash at " + point + (nth < 0 ? " (in the commit of cascade delete " + -nth + ")" : " (time " + nth
+                + ")") + " after " + step + " steps, " + writer.acked() + " acknowledged of " + writer.attempted.size()
+                + " attempted" + (cascades == null ? "" : ", cascade writer " + cascades.acked() + " of "
+                + cascades.attempted.size()) + "; " + injector.appliedOptions();
     }
 
     /** A transaction with long payloads, so segments fill and rotate. */
@@ -215,12 +362,14 @@ class CrashPointMatrixTest {
 
     // ---- recovery points -----------------------------------------------------------------------
 
-    private static void recoveryCase(CrashPoint point, long seed, Path dir) throws Exception {
+    private static void recoveryCase(CrashPoint point, long seed, Path dir, boolean withCascades) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         Writer writer = new Writer(1, random.nextLong(), new Shape(7, 300, 0));
-        RecoveryMode mode = prepareDamage(point, dir, writer, random);
+        CascadeModel.Writer cascades = withCascades ? new CascadeModel.Writer(random.nextLong()) : null;
+        Map<CrashPoint, AtomicLong> notReached = cascades == null ? NOT_REACHED : CASCADE_NOT_REACHED;
+        RecoveryMode mode = prepareDamage(point, dir, writer, cascades, random);
         if (mode == null) {
-            NOT_REACHED.get(point).incrementAndGet();
+            notReached.get(point).incrementAndGet();
             return;
         }
         // Reference: the same recovery, uninterrupted, on a copy; it also counts the point.
@@ -229,14 +378,18 @@ class CrashPointMatrixTest {
         FaultyFileIO refIo = new FaultyFileIO();
         CrashInjector counter = new CrashInjector(refIo);
         Map<Long, Map<String, Map<Long, Map<String, Object>>>> reference;
+        Map<String, TreeMap<Long, Map<String, Object>>> cascadeReference = null;
         RecoveryReport refReport;
-        try (KeelDb db = KeelDb.open(refDir, options(refIo).recoveryMode(mode).crashHook(counter).build())) {
+        try (KeelDb db = KeelDb.open(refDir, options(refIo, cascades).recoveryMode(mode).crashHook(counter).build())) {
             reference = WorkloadModel.contents(db.snapshot());
+            if (cascades != null) {
+                cascadeReference = CascadeModel.contents(db.snapshot());
+            }
             refReport = db.recoveryReport();
         }
         long reached = counter.timesReached(point);
         if (reached == 0) {
-            NOT_REACHED.get(point).incrementAndGet();
+            notReached.get(point).incrementAndGet();
             return;
         }
         if (!refReport.clean()) {
@@ -252,7 +405,7 @@ class CrashPointMatrixTest {
         CrashInjector injector = new CrashInjector(io).powerLoss(new RandomPowerLoss(io, random.nextLong(), false));
         injector.crashAt(point, nth);
         try {
-            KeelDb db = KeelDb.open(dir, options(io).recoveryMode(mode).crashHook(injector).build());
+            KeelDb db = KeelDb.open(dir, options(io, cascades).recoveryMode(mode).crashHook(injector).build());
             closeDead(db);
         } catch (KeelException expected) {
             // The power went out during recovery.
@@ -263,17 +416,34 @@ class CrashPointMatrixTest {
         String context = "recovery (" + mode + ") crashed at " + point + " (time " + nth + " of " + reached + "); "
                 + injector.appliedOptions();
         // Recovery after the crashed recovery ends where the uninterrupted one did.
-        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE).recoveryMode(mode).build())) {
+        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades).recoveryMode(mode).build())) {
             assertEquals(reference, WorkloadModel.contents(db.snapshot()),
                     "recovery after a crash during recovery differs from recovery without one; " + context + "; "
                             + replay(seed));
+            if (cascades != null) {
+                assertEquals(cascadeReference, CascadeModel.contents(db.snapshot()), "cascade workload: recovery after"
+                        + " a crash during recovery differs from recovery without one; " + context + "; " + replay(seed));
+                // FORCE salvaging real corruption may drop a transaction from the middle of the log,
+                // after which no prefix model holds; with only the repairs of a crash it must recover
+                // what NORMAL does.
+                Set<RecoveryReport.EventKind> repairs = Set.of(RecoveryReport.EventKind.TORN_TAIL_CUT,
+                        RecoveryReport.EventKind.INCOMPLETE_TRANSACTION_DISCARDED,
+                        RecoveryReport.EventKind.TEMP_FILE_REMOVED, RecoveryReport.EventKind.STALE_GENERATION);
+                if (refReport.events().stream().allMatch(e -> repairs.contains(e.kind()))) {
+                    CascadeModel.assertConsistent(db.snapshot(), cascades, cascades.acked(), context, seed);
+                }
+            }
         }
         if (mode == RecoveryMode.NORMAL) {
-            reopenAndVerify(dir, List.of(writer), new int[] {writer.acked()}, null, context, seed);
+            if (cascades == null) {
+                reopenAndVerify(dir, List.of(writer), new int[] {writer.acked()}, null, context, seed);
+            } else {
+                reopenAndVerifyCascades(dir, writer, cascades, false, null, context, seed);
+            }
         } else {
-            crashAfterForceThenOpenNormal(dir, reference, random, context, seed);
+            crashAfterForceThenOpenNormal(dir, reference, cascades, cascadeReference, random, context, seed);
         }
-        CRASHED.get(point).incrementAndGet();
+        (cascades == null ? CRASHED : CASCADE_CRASHED).get(point).incrementAndGet();
     }
 
     /**
@@ -281,21 +451,30 @@ class CrashPointMatrixTest {
      * NORMAL open with the recovered state plus the acknowledged new commits.
      */
     private static void crashAfterForceThenOpenNormal(Path dir, Map<Long, Map<String, Map<Long, Map<String, Object>>>>
-            reference, SplittableRandom random, String context, long seed) throws IOException {
+            reference, CascadeModel.Writer cascades, Map<String, TreeMap<Long, Map<String, Object>>> cascadeReference,
+            SplittableRandom random, String context, long seed) throws IOException {
         FaultyFileIO io = new FaultyFileIO();
         Writer later = new Writer(2, random.nextLong(), new Shape(4, 64, 0));
-        KeelDb db = KeelDb.open(dir, options(io).recoveryMode(RecoveryMode.FORCE).build());
+        KeelDb db = KeelDb.open(dir, options(io, cascades).recoveryMode(RecoveryMode.FORCE).build());
         assertEquals(reference, WorkloadModel.contents(db.snapshot()), "second FORCE open; " + context + "; "
                 + replay(seed));
+        if (cascades != null) {
+            assertEquals(cascadeReference, CascadeModel.contents(db.snapshot()), "cascade workload, second FORCE open; "
+                    + context + "; " + replay(seed));
+        }
         later.commitNext(db);
         later.commitNext(db);
         io.powerLoss();
         closeDead(db);
-        try (KeelDb reopened = KeelDb.open(dir, options(NioFileIO.INSTANCE).build())) {
+        try (KeelDb reopened = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades).build())) {
             Map<Long, Map<String, Map<Long, Map<String, Object>>>> all = WorkloadModel.contents(reopened.snapshot());
             all.remove(later.owner);
             assertEquals(reference, all, "NORMAL open after FORCE recovery and a crash; " + context + "; "
                     + replay(seed));
+            if (cascades != null) {
+                assertEquals(cascadeReference, CascadeModel.contents(reopened.snapshot()), "cascade workload, NORMAL"
+                        + " open after FORCE recovery and a crash; " + context + "; " + replay(seed));
+            }
             WorkloadModel.assertPrefixes(reopened.snapshot(), List.of(later), new int[] {2}, reference.keySet(),
                     "commits after FORCE recovery; " + context, seed);
         }
@@ -305,8 +484,8 @@ class CrashPointMatrixTest {
      * Leaves {@code dir} in a state whose recovery reaches {@code point} and returns the mode to
      * recover it with (null if the workload did not get there).
      */
-    private static RecoveryMode prepareDamage(CrashPoint point, Path dir, Writer writer, SplittableRandom random)
-            throws IOException {
+    private static RecoveryMode prepareDamage(CrashPoint point, Path dir, Writer writer, CascadeModel.Writer cascades,
+            SplittableRandom random) throws IOException {
         FaultyFileIO io = new FaultyFileIO();
         CrashInjector injector;
         CrashPoint first;
@@ -319,12 +498,12 @@ class CrashPointMatrixTest {
                         .withForgetUnsyncedDirectoryOps(false));
             }
             case RECOVERY_FORCE_AFTER_CHECKPOINT -> {
-                return prepareCorruption(dir, writer, random) ? RecoveryMode.FORCE : null;
+                return prepareCorruption(dir, writer, cascades, random) ? RecoveryMode.FORCE : null;
             }
             case RECOVERY_MID_SEGMENT_DELETE -> {
                 // FORCE deletes every salvaged segment; NORMAL deletes empty preallocated ones.
                 if (random.nextBoolean()) {
-                    return prepareCorruption(dir, writer, random) ? RecoveryMode.FORCE : null;
+                    return prepareCorruption(dir, writer, cascades, random) ? RecoveryMode.FORCE : null;
                 }
                 first = CrashPoint.COMMIT_MID_RECORD;
                 injector = new CrashInjector(io).powerLoss(new RandomPowerLoss(io, random.nextLong(), true));
@@ -337,7 +516,7 @@ class CrashPointMatrixTest {
             }
         }
         injector.crashAt(first, 1 + random.nextInt(first == CrashPoint.COMMIT_MID_RECORD ? 30 : 3));
-        if (runUntilCrash(first, 0, dir, io, injector, writer, random) == null) {
+        if (runUntilCrash(first, 0, dir, io, injector, writer, cascades, random) == null) {
             return null;
         }
         // FORCE must treat a torn tail like NORMAL does (it once did not: see TornTailTest).
@@ -349,16 +528,23 @@ class CrashPointMatrixTest {
      * it synced, then flips a byte in the first record of the log: a damaged record followed by
      * good ones, which NORMAL refuses and FORCE salvages.
      */
-    private static boolean prepareCorruption(Path dir, Writer writer, SplittableRandom random) throws IOException {
-        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE).build())) {
+    private static boolean prepareCorruption(Path dir, Writer writer, CascadeModel.Writer cascades,
+            SplittableRandom random) throws IOException {
+        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades).build())) {
             for (int i = 0; i < 3; i++) {
                 writer.commitNext(db);
+                if (cascades != null) {
+                    cascades.commitNext(db, false);
+                }
             }
         }
         FaultyFileIO io = new FaultyFileIO();
-        KeelDb db = KeelDb.open(dir, options(io).build());
+        KeelDb db = KeelDb.open(dir, options(io, cascades).build());
         for (int i = 0, n = 3 + random.nextInt(10); i < n; i++) {
             writer.commitNext(db);
+            if (cascades != null) {
+                cascades.commitNext(db, false);
+            }
         }
         io.powerLoss();
         closeDead(db);
