@@ -19,7 +19,6 @@ import dev.keel.internal.entity.EntityCodec;
 import dev.keel.internal.entity.Schema;
 import dev.keel.internal.entity.SchemaCodec;
 import dev.keel.internal.entity.SchemaPlanner;
-import dev.keel.internal.io.FileIO;
 import dev.keel.internal.recovery.Recovery;
 import dev.keel.internal.store.IndexCheck;
 import dev.keel.internal.store.Store;
@@ -85,14 +84,14 @@ public final class Engine implements TxContext {
     private final ArrayDeque<Store> unpublished = new ArrayDeque<>();
     private final Map<Integer, AtomicLong> nextIds = new ConcurrentHashMap<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    final AtomicBoolean closed = new AtomicBoolean();
     private final ByteWriter scratch = new ByteWriter(4096);
     private Store head;
     private volatile Store published;
     /** Whether some caller got an exception carrying the failure (else close reports it). */
     private volatile boolean failureDelivered;
 
-    private Engine(Path directory, KeelOptions options, ProcessLock lock, Recovery.Result recovered,
+    Engine(Path directory, KeelOptions options, ProcessLock lock, Recovery.Result recovered,
             SchemaPlanner.Plan plan, BootSequence boot, dev.keel.Health.Component fileSystemCheck,
             java.time.Instant openedAt) throws IOException {
         this.directory = directory;
@@ -190,72 +189,14 @@ public final class Engine implements TxContext {
     }
 
     /**
-     * Opens the database through the phases of {@code boot}: INIT (directory, lock, file system
-     * check), MIGRATE (checkpoint), the recovery phase of the mode (log), WARMUP (schema, log
-     * writer, background work), READY. On any failure the boot moves to FAILED keeping the cause,
-     * everything opened so far is closed and the lock released.
+     * Opens the database through the phases of {@code boot}; see {@link EngineOpener#open}.
      */
     public static Engine open(Path directory, KeelOptions options, BootSequence boot) {
-        FileIO io = options.fileIO();
-        RecoveryMode mode = options.recoveryMode();
-        boolean readOnly = mode == RecoveryMode.READ_ONLY;
-        java.time.Instant openedAt = options.clock().instant();
-        ProcessLock lock = null;
-        Engine engine = null;
-        boot.start();
-        try {
-            if (readOnly) {
-                if (!io.exists(directory)) {
-                    throw new IllegalArgumentException("database directory " + directory + " does not exist;"
-                            + " READ_ONLY mode does not create one");
-                }
-            } else {
-                io.createDirectories(directory);
-            }
-            lock = ProcessLock.acquire(io, directory, readOnly);
-            dev.keel.Health.Component fsCheck = FileSystemCheck.run(io, directory, readOnly, lock.osLocked());
-            boot.moveTo(dev.keel.BootPhase.MIGRATE);
-            Recovery recovery = Recovery.begin(io, directory, mode, options.crashHook(), boot);
-            recovery.loadCheckpoint();
-            // Without declared types the stored schema is used as it is (and steps are not checked).
-            SchemaPlanner.Plan plan = SchemaPlanner.plan(recovery.storedSchema(), options.entityTypes(),
-                    options.entityTypes().isEmpty() ? null
-                            : options.migrations().stream().map(dev.keel.MigrationStep::name).toList())
-                    .requireCompatible();
-            recovery.migrate(plan.target(), plan.toValidate(), options.strictMigration());
-            boot.moveTo(dev.keel.BootPhase.recoveryPhase(mode));
-            Recovery.Result recovered = recovery.replayLog();
-            boot.moveTo(dev.keel.BootPhase.WARMUP);
-            engine = new Engine(directory, options, lock, recovered, plan, boot, fsCheck, openedAt);
-            if (!boot.moveToUnlessFailed(dev.keel.BootPhase.READY)) {
-                Throwable cause = engine.failure();
-                throw new StorageException("cannot open database " + directory + ": it failed while warming up: "
-                        + cause + engine.diskFullHint(cause) + ". Nothing acknowledged is lost; fix the cause and open"
-                        + " it again", cause);
-            }
-            return engine;
-        } catch (IOException e) {
-            StorageException failure = new StorageException("cannot open database " + directory + ": " + e, e);
-            abandon(boot, engine, lock, failure);
-            throw failure;
-        } catch (RuntimeException | Error e) {
-            abandon(boot, engine, lock, e);
-            throw e;
-        }
-    }
-
-    /** A boot that failed: FAILED with its cause, the engine (if built) stopped, the lock released. */
-    private static void abandon(BootSequence boot, Engine engine, ProcessLock lock, Throwable failure) {
-        boot.fail(failure);
-        if (engine != null) {
-            engine.closed.set(true);
-            engine.stopAfterFailedBoot(failure);
-        }
-        closeLock(lock, failure);
+        return EngineOpener.open(directory, options, boot);
     }
 
     /** Stops background work and closes the log without a checkpoint: opening was abandoned in WARMUP. */
-    private void stopAfterFailedBoot(Throwable primary) {
+    void stopAfterFailedBoot(Throwable primary) {
         // Background work must have ended before the lock is released: a checkpoint still running
         // could otherwise rename or delete files while another instance has the database open.
         if (background != null) {
@@ -270,16 +211,6 @@ public final class Engine implements TxContext {
         } finally {
             if (background != null) {
                 background.shutdownNow();
-            }
-        }
-    }
-
-    private static void closeLock(ProcessLock lock, Throwable primary) {
-        if (lock != null) {
-            try {
-                lock.close();
-            } catch (IOException e) {
-                primary.addSuppressed(e);
             }
         }
     }
@@ -775,26 +706,9 @@ public final class Engine implements TxContext {
         return e;
     }
 
-    /**
-     * For a failure caused by a full disk (ENOSPC): what the volume has left and what to do; else
-     * the empty string. Reads still work; committed data is intact.
-     */
-    private String diskFullHint(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            String m = t.getMessage();
-            if (t instanceof IOException && m != null && m.contains("No space left on device")) {
-                String usable;
-                try {
-                    usable = options.fileIO().usableSpace(directory) + " bytes";
-                } catch (IOException | RuntimeException e) {
-                    usable = "unknown (" + e.getMessage() + ")";
-                }
-                return ". The cause is a full disk (ENOSPC); usable space at " + directory + " is now " + usable
-                        + ". Committed data is intact and readable; free disk space, then reopen the database to"
-                        + " write again";
-            }
-        }
-        return "";
+    /** See {@link DiskFullHint#of}. */
+    String diskFullHint(Throwable failure) {
+        return DiskFullHint.of(options.fileIO(), directory, failure);
     }
 
     /**
