@@ -1,6 +1,7 @@
 package dev.keel.cli;
 
 import dev.keel.EntityType;
+import dev.keel.Query;
 import dev.keel.Field;
 import dev.keel.KeelDb;
 import dev.keel.KeelOptions;
@@ -30,9 +31,12 @@ import picocli.CommandLine.Parameters;
             ExitCodes.L_LOCKED, "4:DIR is a non-empty directory that is not a KeelDB database", ExitCodes.L_IO,
             ExitCodes.L_USAGE, ExitCodes.L_INTERNAL})
 final class DemoCommand extends KeelCommand {
-    /** The demo type; unchanged since the first demo, so old demo directories still open. */
+    /**
+     * The demo type: the first demo's fields plus an index on age, which an old demo directory gains
+     * by a schema migration when it opens.
+     */
     static final EntityType PERSON = EntityType.builder("Person").field(Field.text("name").required())
-            .field(Field.longField("age")).field(Field.doubleField("score").defaultValue(0.0)).build();
+            .field(Field.longField("age")).field(Field.doubleField("score").defaultValue(0.0)).index("age").build();
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", defaultValue = "keel-data",
             description = "the database directory (default: ${DEFAULT-VALUE}; created if absent)")
@@ -93,9 +97,12 @@ final class DemoCommand extends KeelCommand {
         long count;
         try (KeelDb db = KeelDb.open(dir, options)) {
             count = db.snapshot().count("Person");
+            out().printf("reopened in %.1f ms: %d Person entities (expected %d)%n",
+                    (System.nanoTime() - reopenStart) / 1e6, count, before + inserted.get());
+            Query query = Query.on("Person").gte("age", 30L).lt("age", 32L).orderByDescending("age").limit(3);
+            out().printf("%s%n  plan:    %s%n", query, db.snapshot().explain(query));
+            db.snapshot().query(query).forEach(p -> out().printf("  result:  %s%n", p));
         }
-        out().printf("reopened in %.1f ms: %d Person entities (expected %d)%n", (System.nanoTime() - reopenStart) / 1e6,
-                count, before + inserted.get());
         out().printf("%nLook at it with:%n  keel inspect %1$s%n  keel verify %1$s%n  keel export %1$s | head%n",
                 dir);
         return count == before + inserted.get() ? ExitCodes.OK : ExitCodes.PROBLEMS;

@@ -44,7 +44,7 @@ class CheckpointAndDemoTest {
         Cli.Result r = Cli.run("demo", dir.toString(), "--entities", "40", "--threads", "2");
         assertEquals(0, r.exitCode(), r.toString());
         assertContains(r.out(), "inserted 40 entities", "reopened", "40 Person entities (expected 40)",
-                "keel inspect " + dir, "keel verify " + dir);
+                "plan:    INDEX Person.by_age", "keel inspect " + dir, "keel verify " + dir);
         Cli.Result again = Cli.run("demo", dir.toString(), "--entities", "10");
         assertEquals(0, again.exitCode(), again.toString());
         assertContains(again.out(), "opened " + dir.toAbsolutePath() + ": 40 Person entities stored",
