@@ -63,20 +63,12 @@ final class SqliteIndexedStore implements IndexedStore {
 
     @Override
     public void insertBatch(long firstKey, int count) throws SQLException {
-        control.execute("BEGIN IMMEDIATE");
-        boolean committed = false;
-        try {
+        SqliteStore.inTransaction(control, () -> {
             for (int i = 0; i < count; i++) {
                 bind(firstKey + i);
                 insert.executeUpdate();
             }
-            control.execute("COMMIT");
-            committed = true;
-        } finally {
-            if (!committed) {
-                control.execute("ROLLBACK");
-            }
-        }
+        });
     }
 
     @Override

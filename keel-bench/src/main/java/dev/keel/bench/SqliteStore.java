@@ -43,6 +43,26 @@ final class SqliteStore implements Store {
     }
 
     /** The settings of {@link #KIND}, shared with {@link SqliteIndexedStore} so both run alike. */
+    /** SQL work that may throw. */
+    interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    /** Runs {@code work} in one {@code BEGIN IMMEDIATE} transaction: committed if it returns, rolled back if it throws. */
+    static void inTransaction(Statement control, SqlWork work) throws SQLException {
+        control.execute("BEGIN IMMEDIATE");
+        boolean committed = false;
+        try {
+            work.run();
+            control.execute("COMMIT");
+            committed = true;
+        } finally {
+            if (!committed) {
+                control.execute("ROLLBACK");
+            }
+        }
+    }
+
     static SQLiteConfig config() {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
@@ -112,20 +132,12 @@ final class SqliteStore implements Store {
 
         @Override
         public void insertBatch(long firstKey, int count) throws SQLException {
-            control.execute("BEGIN IMMEDIATE");
-            boolean committed = false;
-            try {
+            inTransaction(control, () -> {
                 for (int i = 0; i < count; i++) {
                     bind(firstKey + i, Row.forKey(firstKey + i));
                     insert.executeUpdate();
                 }
-                control.execute("COMMIT");
-                committed = true;
-            } finally {
-                if (!committed) {
-                    control.execute("ROLLBACK");
-                }
-            }
+            });
         }
 
         @Override
