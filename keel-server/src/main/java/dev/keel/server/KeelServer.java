@@ -67,6 +67,9 @@ public final class KeelServer implements AutoCloseable {
         ServerContext context = new ServerContext(config, database, json, metrics);
         List<RouteModule> modules = new ArrayList<>();
         // Route modules, one line each.
+        modules.add(new dev.keel.server.api.EntityRoutes());
+        modules.add(new dev.keel.server.api.ListRoutes());
+        modules.add(new dev.keel.server.api.TransactionRoutes());
         try {
             Javalin app = Javalin.create(cfg -> configure(cfg, context, modules)).start(config.host(), config.port());
             KeelServer server = new KeelServer(config, database, app, metrics);
