@@ -88,6 +88,9 @@ public final class KeelServer implements AutoCloseable {
         cfg.http.maxRequestSize = context.config().maxBodyBytes();
         cfg.http.generateEtags = false;
         cfg.routes.exception(Exception.class, (e, ctx) -> Problems.write(ctx, Problems.of(e), context.json()));
+        // Javalin maps HttpResponseException (e.g. 413 from bodyAsBytes) itself unless this is registered.
+        cfg.routes.exception(io.javalin.http.HttpResponseException.class,
+                (e, ctx) -> Problems.write(ctx, Problems.of(e), context.json()));
         cfg.routes.error(404, ctx -> {
             if (!isProblem(ctx.res().getContentType())) {
                 Problems.write(ctx, ApiException.notFound("no endpoint " + ctx.method() + " " + ctx.path()

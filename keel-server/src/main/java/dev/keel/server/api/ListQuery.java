@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -33,7 +34,10 @@ import java.util.stream.Stream;
  * <p>Paging: a page is the first {@code limit} entities strictly after the cursor's (value, id). With
  * an order field and a cursor value {@code v} the core query gets {@code field >= v} (descending
  * {@code <=}), so an index on the field starts the read at {@code v}, and the entities equal to
- * {@code v} up to the cursor's id are dropped from the front of the ordered stream. In id order a
+ * {@code v} up to the cursor's id are dropped from the front of the ordered stream. Descending, the
+ * entities without a value come last and no condition selects them: once the values ran out they
+ * are read from the query without the bound (past every value), unless the field is required. A
+ * cursor that stopped among them (no value) drops everything before it from the unbounded query. In id order a
  * query without conditions reads {@link Snapshot#scan(String, long)} from the cursor's id; with
  * conditions a scan plan yields id order itself, while an index plan yields index order and its
  * matches are sorted by id (a cost proportional to the matches, not the type). Each page is read from
@@ -85,6 +89,9 @@ final class ListQuery {
                     throw ApiException.invalidField(name, name + ": give it once, not " + p.getValue().size() + " times");
                 }
                 continue;
+            }
+            if (name.isEmpty()) {
+                continue; // "?&limit=1"
             }
             int dot = name.lastIndexOf('.');
             String fieldName = dot < 0 ? name : name.substring(0, dot);
@@ -216,20 +223,29 @@ final class ListQuery {
         } else {
             String f = orderField.name();
             Query q = descending ? base().orderByDescending(f) : base().orderBy(f);
-            Predicate<Entity> before = e -> false;
-            if (cursor != null) {
+            ran = q;
+            if (cursor == null) {
+                stream = snapshot.query(q);
+            } else if (cursor.key() == null) {
+                // Entities without a value come first ascending, last descending; no condition selects them.
+                long id = cursor.id();
+                stream = snapshot.query(q).dropWhile(descending ? e -> e.get(f) != null || e.id() >= id
+                        : e -> e.get(f) == null && e.id() <= id);
+            } else {
                 long id = cursor.id();
                 Object k = cursor.key();
-                if (k != null) {
-                    q = descending ? q.lte(f, k) : q.gte(f, k);
-                    before = descending ? e -> same(e.get(f), k) && e.id() >= id : e -> same(e.get(f), k) && e.id() <= id;
-                } else {
-                    // Entities without a value come first ascending, last descending; no condition selects them.
-                    before = descending ? e -> e.get(f) != null || e.id() >= id : e -> e.get(f) == null && e.id() <= id;
+                Query from = descending ? q.lte(f, k) : q.gte(f, k);
+                Predicate<Entity> seen = descending ? e -> same(e.get(f), k) && e.id() >= id
+                        : e -> same(e.get(f), k) && e.id() <= id;
+                ran = from;
+                List<Supplier<Stream<Entity>>> parts = new ArrayList<>();
+                parts.add(() -> snapshot.query(from).dropWhile(seen));
+                if (descending && !orderField.isRequired()) {
+                    // The entities without a value come after every value; read only once the values ran out.
+                    parts.add(() -> snapshot.query(q).dropWhile(e -> e.get(f) != null));
                 }
+                stream = parts.stream().flatMap(Supplier::get);
             }
-            ran = q;
-            stream = snapshot.query(q).dropWhile(before);
         }
         List<Entity> items = new ArrayList<>(stream.limit(limit + 1L).toList());
         String next = null;
