@@ -282,4 +282,36 @@ class EntityEndpointsTest {
         assertEquals(0, ApiServer.count(s, "Note"));
         problem(s.get("/v1/entities/Person/" + ada), 404, "entity-not-found");
     }
+
+    @Test
+    void concurrentWritesWithOneIfMatchLetExactlyOneWin() throws Exception {
+        long id = create(s, "Person", "{\"name\":\"Ada\",\"age\":1}").get("id").asLong();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 20; round++) {
+                String etag = "\"" + stored("Person", id).version() + "\"";
+                List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    int age = round * 4 + i;
+                    answers.add(pool.submit(() -> s.send("PATCH", "/v1/entities/Person/" + id, "{\"values\":{\"age\":"
+                            + age + "}}", "If-Match", etag)));
+                }
+                int won = 0;
+                int wonAge = -1;
+                for (java.util.concurrent.Future<HttpResponse<String>> f : answers) {
+                    HttpResponse<String> r = f.get();
+                    if (r.statusCode() == 200) {
+                        won++;
+                        wonAge = ServerFixture.json(r).get("values").get("age").asInt();
+                    } else {
+                        problem(r, 412, "version-mismatch");
+                    }
+                }
+                assertEquals(1, won, "round " + round);
+                assertEquals(wonAge, stored("Person", id).get("age"));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
