@@ -33,9 +33,10 @@ public final class EntityRoutes implements RouteModule {
     }
 
     private static void create(Context ctx, ServerContext server) {
+        // The body is read before the database is taken, so a slow upload does not hold back a schema change.
+        RequestBody body = RequestBody.read(ctx, server, RequestBody.JSON);
         server.database().withDatabase(db -> {
             EntityType type = Types.require(db, ctx.pathParam("type"));
-            RequestBody body = RequestBody.read(ctx, server, RequestBody.JSON);
             EntityJson.requireOnly(body.tree(), Set.of("values", "id"), "");
             Long id = null;
             JsonNode idNode = body.tree().get("id");
@@ -73,11 +74,11 @@ public final class EntityRoutes implements RouteModule {
     }
 
     private static void write(Context ctx, ServerContext server, boolean merge) {
+        RequestBody body = RequestBody.read(ctx, server, merge ? RequestBody.JSON_OR_MERGE_PATCH : RequestBody.JSON);
         server.database().withDatabase(db -> {
             EntityType type = Types.require(db, ctx.pathParam("type"));
             long id = Types.parseId(ctx.pathParam("id"));
             VersionMatch ifMatch = VersionMatch.parseHeader("If-Match", ctx.header("If-Match"), false);
-            RequestBody body = RequestBody.read(ctx, server, merge ? RequestBody.JSON_OR_MERGE_PATCH : RequestBody.JSON);
             EntityJson.requireOnly(body.tree(), Set.of("values"), "");
             Map<String, Object> values = values(body, type, server);
             Operation op = merge ? new Operation.Update(type, id, values, ifMatch)

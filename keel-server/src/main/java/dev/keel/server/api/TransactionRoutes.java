@@ -42,8 +42,8 @@ public final class TransactionRoutes implements RouteModule {
     }
 
     private static void run(Context ctx, ServerContext server) {
+        RequestBody body = RequestBody.read(ctx, server, RequestBody.JSON);
         server.database().withDatabase(db -> {
-            RequestBody body = RequestBody.read(ctx, server, RequestBody.JSON);
             EntityJson.requireOnly(body.tree(), Set.of("operations"), "");
             List<Operation> ops = parse(db, body.tree().get("operations"), server.config().maxVectorLength());
             Writes.answer(ctx, db, body, tx -> apply(tx, ops));
