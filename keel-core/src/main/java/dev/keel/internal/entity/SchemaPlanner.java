@@ -173,7 +173,7 @@ public final class SchemaPlanner {
 
     /** The stored form of a declared type: rename declarations removed. */
     private static EntityType asStored(EntityType d) {
-        EntityType.Builder b = EntityType.builder(d.name().intern());
+        EntityType.Builder b = SystemTypes.builder(d.name().intern());
         d.fields().forEach(f -> b.field(f.withoutRename().named(f.name().intern())));
         d.indexes().forEach(b::index);
         return b.build();
