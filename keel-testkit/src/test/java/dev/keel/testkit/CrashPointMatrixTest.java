@@ -75,8 +75,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Case counts: {@code -Dkeel.crash.matrix.cases} per point (default, or 0: 6 times
  * {@code keel.test.multiplier}; the {@code crash-long} profile sets 10,000); the cascade run does a third of
- * that, at least 2, or {@code -Dkeel.crash.matrix.cascade.cases}; the idempotency run half, at least
- * 6, or {@code -Dkeel.crash.matrix.idempotency.cases}. Replay a failure with
+ * that, at least 2, or {@code -Dkeel.crash.matrix.cascade.cases}; the idempotency run a fifth, at
+ * least 6, or {@code -Dkeel.crash.matrix.idempotency.cases}. Replay a failure with
  * its printed seed: {@code -Dkeel.test.seed=... -Dkeel.crash.matrix.point=NAME}. The coverage
  * table (crash point, cases run) is printed at the end.
  */
@@ -88,9 +88,9 @@ class CrashPointMatrixTest {
     /** Cases per crash point of the cascade workload: {@code -Dkeel.crash.matrix.cascade.cases}, else a third of {@link #CASES}, at least 2. */
     static final int CASCADE_CASES = Integer.getInteger("keel.crash.matrix.cascade.cases", 0) > 0
             ? Integer.getInteger("keel.crash.matrix.cascade.cases") : Math.max(2, CASES / 3);
-    /** Cases per crash point of the idempotency workload: {@code -Dkeel.crash.matrix.idempotency.cases}, else half of {@link #CASES}, at least 6. */
+    /** Cases per crash point of the idempotency workload: {@code -Dkeel.crash.matrix.idempotency.cases}, else a fifth of {@link #CASES}, at least 6. */
     static final int IDEMPOTENCY_CASES = Integer.getInteger("keel.crash.matrix.idempotency.cases", 0) > 0
-            ? Integer.getInteger("keel.crash.matrix.idempotency.cases") : Math.max(6, CASES / 2);
+            ? Integer.getInteger("keel.crash.matrix.idempotency.cases") : Math.max(6, CASES / 5);
     private static final Map<CrashPoint, AtomicLong> CRASHED = new EnumMap<>(CrashPoint.class);
     private static final Map<CrashPoint, AtomicLong> NOT_REACHED = new EnumMap<>(CrashPoint.class);
     private static final Map<CrashPoint, AtomicLong> CASCADE_CRASHED = new EnumMap<>(CrashPoint.class);
