@@ -54,6 +54,10 @@ import org.slf4j.LoggerFactory;
  * deleted; then the work runs and the record is inserted; conflicts rerun all of it
  * ({@link Engine#write}).
  *
+ * <p>Recovery: nothing of its own. Records are recovered with the entities; a transaction a crash
+ * cut off is gone with its record, so a retry runs the work again; the in-flight set lives in memory
+ * and starts empty at every open.
+ *
  * <p>Expiry: a record is live until its {@code expiresAt} (exclusive), set to createdAt plus the TTL
  * configured when it was written, by {@link dev.keel.KeelOptions#clock()}. An expired record is
  * treated as absent. The purge deletes expired records, at most {@value #PURGE_BATCH} per
