@@ -1,5 +1,6 @@
 package dev.keel.server.api;
 
+import dev.keel.IdempotentResult;
 import dev.keel.KeelDb;
 import dev.keel.Transaction;
 import dev.keel.server.ApiException;
@@ -32,22 +33,17 @@ final class Writes {
     static void answer(Context ctx, KeelDb db, RequestBody body, Function<? super Transaction, StoredResponse> work) {
         String key = idempotencyKey(ctx.header(KEY_HEADER));
         if (key == null) {
-            Transaction[] last = new Transaction[1];
+            Transaction[] committed = new Transaction[1];
             StoredResponse template = db.write(tx -> {
-                last[0] = tx;
+                committed[0] = tx;
                 return work.apply(tx);
             });
-            template.render(commitLsn(db, last[0])).send(ctx, false);
+            template.render(committed[0].committedLsn()).send(ctx, false);
             return;
         }
-        throw new ApiException(501, "not-implemented", "Not implemented", "Idempotency-Key is not supported yet");
-    }
-
-    /** The LSN of the commit of {@code tx}, which has committed: the version of every entity it wrote. */
-    private static long commitLsn(KeelDb db, Transaction tx) {
-        // INTERIM until Transaction.committedLsn() is in keel-core: the newest snapshot's LSN, which
-        // equals the commit's only when no other commit followed it.
-        return db.snapshot().lsn();
+        byte[] request = fingerprint(ctx.method().name(), ctx.path(), body == null ? new byte[0] : body.bytes());
+        IdempotentResult result = db.writeIdempotent(key, request, tx -> work.apply(tx).encode());
+        StoredResponse.decode(result.response()).render(result.commitLsn()).send(ctx, result.replayed());
     }
 
     /** The bytes that identify a request for its idempotency key: method, path and body. */

@@ -314,4 +314,28 @@ class EntityEndpointsTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void everyAnsweredVersionIsThatOfItsOwnCommitUnderConcurrentWrites() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                int n = i;
+                answers.add(pool.submit(() -> s.send("POST", "/v1/entities/Company", "{\"values\":{\"name\":\"c" + n
+                        + "\"}}")));
+            }
+            java.util.Set<Long> versions = new java.util.HashSet<>();
+            for (java.util.concurrent.Future<HttpResponse<String>> f : answers) {
+                HttpResponse<String> r = f.get();
+                JsonNode e = ok(r, 201);
+                long version = stored("Company", e.get("id").asLong()).version();
+                assertEquals(version, e.get("version").asLong());
+                assertEquals("\"" + version + "\"", r.headers().firstValue("ETag").orElseThrow());
+                assertTrue(versions.add(version), "two commits answered version " + version);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
