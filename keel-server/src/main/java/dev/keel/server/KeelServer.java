@@ -63,7 +63,8 @@ public final class KeelServer implements AutoCloseable {
         ObjectMapper json = JsonMappers.forConfig(config);
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         DatabaseHolder database = new DatabaseHolder(config.dataDirectory(), declared,
-                b -> b.durability(config.durability()).idempotencyKeyTtl(config.idempotencyKeyTtl()), config.requestTimeout());
+                b -> b.durability(config.durability()).idempotencyKeyTtl(config.idempotencyKeyTtl()),
+                config.requestTimeout());
         ServerContext context = new ServerContext(config, database, json, metrics);
         List<RouteModule> modules = new ArrayList<>();
         // Route modules, one line each.
