@@ -1,0 +1,126 @@
+package dev.keel.server.schema;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keel.EntityType;
+import dev.keel.KeelDb;
+import dev.keel.KeelException;
+import dev.keel.MigrationException;
+import dev.keel.SchemaMismatchException;
+import dev.keel.server.ApiException;
+import dev.keel.server.DatabaseHolder;
+import dev.keel.server.RouteModule;
+import dev.keel.server.ServerContext;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * {@code GET /v1/schema} and {@code PUT /v1/schema}: the schema of the open database as a
+ * {@link SchemaDocument}, and changing it.
+ *
+ * <p>A PUT applies the document through the Migrate phase, exactly as opening with the Java API
+ * declaring those types ({@link DatabaseHolder#reopen}): added types and fields, dropped fields,
+ * renames, widened types, changed rules and indexes; existing data is checked against tightened
+ * rules and new unique indexes. Types stored but not in the document stay as they are (a type cannot
+ * be dropped). It answers 200 {@code {"changes":[...],"schema":{...}}} ({@code changes} empty when
+ * nothing changed, in which case the database is not reopened), or 422 {@code schema-incompatible}
+ * with {@code problems} when keel-core refuses the change (an incompatible change, data breaking a
+ * new rule); then nothing changed and the previous schema is served again.
+ *
+ * <p>Ordering: schema changes run one at a time (a second PUT waits for the first, up to the request
+ * timeout). Each reads the current schema, then reopens, which takes the holder's write lock: requests
+ * in flight finish first, new ones wait and then run against the new schema, so no acknowledged write
+ * is lost or sees a half-applied schema. The schema read before the reopen is also the one restored if
+ * the reopen fails, which is why the two steps are under one lock.
+ */
+public final class SchemaRoutes implements RouteModule {
+    private final ReentrantLock changes = new ReentrantLock();
+
+    @Override
+    public void register(JavalinConfig config, ServerContext context) {
+        SchemaDocument document = new SchemaDocument(context.json());
+        config.routes.get("/v1/schema", ctx -> {
+            List<EntityType> types = context.database().withDatabase(KeelDb::schema);
+            respond(ctx, context, document.toTree(types));
+        });
+        config.routes.put("/v1/schema", ctx -> put(ctx, context, document));
+    }
+
+    private void put(Context ctx, ServerContext context, SchemaDocument document) throws Exception {
+        SchemaDocument.Format format = SchemaDocument.Format.ofMediaType(ctx.contentType()).orElseThrow(() ->
+                new ApiException(415, "unsupported-media-type", "Unsupported media type", "a schema document is"
+                        + " sent as Content-Type: application/json or application/yaml (also application/x-yaml,"
+                        + " text/yaml), not " + Optional.ofNullable(ctx.contentType()).orElse("none")));
+        List<EntityType> declared;
+        try {
+            declared = document.read(ctx.bodyAsBytes(), format, "the request body");
+        } catch (SchemaDocumentException e) {
+            throw invalid(e);
+        }
+        if (!changes.tryLock(context.config().requestTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new ApiException(503, "timeout", "Busy", "another schema change is being applied and took longer"
+                    + " than the request timeout; retry shortly").header("Retry-After", "1");
+        }
+        try {
+            DatabaseHolder holder = context.database();
+            List<EntityType> before = holder.withDatabase(KeelDb::schema);
+            if (unchanged(before, declared)) {
+                respond(ctx, context, result(context, List.of(), document.toTree(before)));
+                return;
+            }
+            try {
+                holder.reopen(declared, before);
+            } catch (SchemaMismatchException e) {
+                throw incompatible(e, e.problems());
+            } catch (MigrationException e) {
+                throw incompatible(e, e.problems());
+            }
+            List<EntityType> after = holder.withDatabase(KeelDb::schema);
+            respond(ctx, context, result(context, SchemaChanges.between(before, after, declared),
+                    document.toTree(after)));
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /** Whether every declared type is stored exactly so (then reopening would change nothing). */
+    private static boolean unchanged(List<EntityType> stored, List<EntityType> declared) {
+        Map<String, EntityType> byName = new HashMap<>();
+        stored.forEach(t -> byName.put(t.name(), t));
+        return declared.stream().allMatch(t -> t.equals(byName.get(t.name())));
+    }
+
+    private static ObjectNode result(ServerContext context, List<String> changes, ObjectNode schema) {
+        ObjectNode body = context.json().createObjectNode();
+        ArrayNode list = body.putArray("changes");
+        changes.forEach(list::add);
+        body.set("schema", schema);
+        return body;
+    }
+
+    private static void respond(Context ctx, ServerContext context, ObjectNode body) throws Exception {
+        ctx.status(200).contentType("application/json").result(context.json().writeValueAsString(body));
+    }
+
+    /** 400 {@code invalid-schema}: {@code path} of the first error, {@code errors} all of them. */
+    private static ApiException invalid(SchemaDocumentException e) {
+        List<Map<String, String>> errors = e.errors().stream()
+                .map(err -> Map.of("path", err.path(), "message", err.message())).toList();
+        return new ApiException(400, "invalid-schema", "Invalid schema document", e.getMessage())
+                .with("path", e.errors().get(0).path()).with("errors", errors);
+    }
+
+    /** 422 {@code schema-incompatible}: keel-core refused the change; nothing was changed. */
+    private static ApiException incompatible(KeelException e, List<String> problems) {
+        return new ApiException(422, "schema-incompatible", "Schema incompatible", "the schema was not changed"
+                + " (the database serves its previous schema, see GET /v1/schema): " + e.getMessage()
+                + " Fix the document, or the data, and PUT it again", e)
+                .with("problems", problems.isEmpty() ? List.of(e.getMessage()) : problems);
+    }
+}
