@@ -118,9 +118,13 @@ public final class SchemaRoutes implements RouteModule {
 
     /** 422 {@code schema-incompatible}: keel-core refused the change; nothing was changed. */
     private static ApiException incompatible(KeelException e, List<String> problems) {
-        return new ApiException(422, "schema-incompatible", "Schema incompatible", "the schema was not changed"
-                + " (the database serves its previous schema, see GET /v1/schema): " + e.getMessage()
-                + " Fix the document, or the data, and PUT it again", e)
-                .with("problems", problems.isEmpty() ? List.of(e.getMessage()) : problems);
+        List<String> listed = problems.isEmpty() ? List.of(e.getMessage()) : problems;
+        String fix = e instanceof MigrationException && !problems.isEmpty()
+                ? "existing entities break a rule the document adds (at most the first ten are listed): fix the data"
+                        + " under the current schema, or relax the rule, then PUT again"
+                : "change the document as each problem says, then PUT again";
+        return new ApiException(422, "schema-incompatible", "Schema incompatible", "the schema was not changed and"
+                + " the database serves its previous schema (GET /v1/schema): " + listed.size() + " problem"
+                + (listed.size() == 1 ? "" : "s") + ", listed in problems; " + fix, e).with("problems", listed);
     }
 }
