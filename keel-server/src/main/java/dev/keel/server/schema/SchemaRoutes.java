@@ -6,6 +6,7 @@ import dev.keel.EntityType;
 import dev.keel.KeelDb;
 import dev.keel.KeelException;
 import dev.keel.MigrationException;
+import dev.keel.SchemaChangePlan;
 import dev.keel.SchemaMismatchException;
 import dev.keel.server.ApiException;
 import dev.keel.server.DatabaseHolder;
@@ -13,7 +14,6 @@ import dev.keel.server.RouteModule;
 import dev.keel.server.ServerContext;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,16 +28,24 @@ import java.util.concurrent.locks.ReentrantLock;
  * declaring those types ({@link DatabaseHolder#reopen}): added types and fields, dropped fields,
  * renames, widened types, changed rules and indexes; existing data is checked against tightened
  * rules and new unique indexes. Types stored but not in the document stay as they are (a type cannot
- * be dropped). It answers 200 {@code {"changes":[...],"schema":{...}}} ({@code changes} empty when
- * nothing changed, in which case the database is not reopened), or 422 {@code schema-incompatible}
- * with {@code problems} when keel-core refuses the change (an incompatible change, data breaking a
- * new rule); then nothing changed and the previous schema is served again.
+ * be dropped). Steps:
+ *
+ * <ol>
+ *   <li>{@link KeelDb#planSchema} on the open database: its problems (an incompatible change) are
+ *       answered 422 {@code schema-incompatible} with {@code problems} at once, and an empty plan 200
+ *       with no changes, both without reopening;</li>
+ *   <li>otherwise {@link DatabaseHolder#reopen} applies it; when the open refuses it (data breaking a
+ *       new rule or unique index, which only the open checks) the previous schema is opened again and
+ *       the answer is 422 with the exception's problems;</li>
+ *   <li>on success, 200 {@code {"changes":[...],"schema":{...}}} with the plan's changes and the
+ *       schema the database now reports.</li>
+ * </ol>
  *
  * <p>Ordering: schema changes run one at a time (a second PUT waits for the first, up to the request
- * timeout). Each reads the current schema, then reopens, which takes the holder's write lock: requests
- * in flight finish first, new ones wait and then run against the new schema, so no acknowledged write
- * is lost or sees a half-applied schema. The schema read before the reopen is also the one restored if
- * the reopen fails, which is why the two steps are under one lock.
+ * timeout). Each reads the current schema and plans under the holder's read lock, then reopens, which
+ * takes its write lock: requests in flight finish first, new ones wait and then run against the new
+ * schema, so no acknowledged write is lost or sees a half-applied schema. The schema read before the
+ * reopen is also the one restored if the reopen fails, which is why the steps are under one lock.
  */
 public final class SchemaRoutes implements RouteModule {
     private final ReentrantLock changes = new ReentrantLock();
@@ -69,31 +77,31 @@ public final class SchemaRoutes implements RouteModule {
         }
         try {
             DatabaseHolder holder = context.database();
-            List<EntityType> before = holder.withDatabase(KeelDb::schema);
-            if (unchanged(before, declared)) {
-                respond(ctx, context, result(context, List.of(), document.toTree(before)));
+            Current current = holder.withDatabase(db -> new Current(db.schema(), db.planSchema(declared)));
+            SchemaChangePlan plan = current.plan();
+            if (!plan.compatible()) {
+                throw incompatible(plan.problems(), false, null);
+            }
+            if (plan.changes().isEmpty()) {
+                respond(ctx, context, result(context, List.of(), document.toTree(current.schema())));
                 return;
             }
             try {
-                holder.reopen(declared, before);
+                holder.reopen(declared, current.schema());
             } catch (SchemaMismatchException e) {
-                throw incompatible(e, e.problems());
+                throw incompatible(e.problems(), false, e);
             } catch (MigrationException e) {
-                throw incompatible(e, e.problems());
+                throw incompatible(e.problems(), true, e);
             }
             List<EntityType> after = holder.withDatabase(KeelDb::schema);
-            respond(ctx, context, result(context, SchemaChanges.between(before, after, declared),
-                    document.toTree(after)));
+            respond(ctx, context, result(context, plan.changes(), document.toTree(after)));
         } finally {
             changes.unlock();
         }
     }
 
-    /** Whether every declared type is stored exactly so (then reopening would change nothing). */
-    private static boolean unchanged(List<EntityType> stored, List<EntityType> declared) {
-        Map<String, EntityType> byName = new HashMap<>();
-        stored.forEach(t -> byName.put(t.name(), t));
-        return declared.stream().allMatch(t -> t.equals(byName.get(t.name())));
+    /** The schema and the plan, read together under the holder's read lock. */
+    private record Current(List<EntityType> schema, SchemaChangePlan plan) {
     }
 
     private static ObjectNode result(ServerContext context, List<String> changes, ObjectNode schema) {
@@ -116,15 +124,20 @@ public final class SchemaRoutes implements RouteModule {
                 .with("path", e.errors().get(0).path()).with("errors", errors);
     }
 
-    /** 422 {@code schema-incompatible}: keel-core refused the change; nothing was changed. */
-    private static ApiException incompatible(KeelException e, List<String> problems) {
-        List<String> listed = problems.isEmpty() ? List.of(e.getMessage()) : problems;
-        String fix = e instanceof MigrationException && !problems.isEmpty()
+    /**
+     * 422 {@code schema-incompatible}: keel-core refused the change (planning, or the open for
+     * {@code cause}); nothing was changed.
+     *
+     * @param dataBreaksRules whether the problems are entities breaking a new rule (a failed migration)
+     */
+    private static ApiException incompatible(List<String> problems, boolean dataBreaksRules, KeelException cause) {
+        List<String> listed = problems.isEmpty() && cause != null ? List.of(cause.getMessage()) : problems;
+        String fix = dataBreaksRules && !problems.isEmpty()
                 ? "existing entities break a rule the document adds (at most the first ten are listed): fix the data"
                         + " under the current schema, or relax the rule, then PUT again"
                 : "change the document as each problem says, then PUT again";
         return new ApiException(422, "schema-incompatible", "Schema incompatible", "the schema was not changed and"
                 + " the database serves its previous schema (GET /v1/schema): " + listed.size() + " problem"
-                + (listed.size() == 1 ? "" : "s") + ", listed in problems; " + fix, e).with("problems", listed);
+                + (listed.size() == 1 ? "" : "s") + ", listed in problems; " + fix, cause).with("problems", listed);
     }
 }

@@ -236,6 +236,9 @@ class SchemaDocumentTest {
         assertError(errors, "types[3].renamedFrom", "'also bad' is not valid");
         assertError(errors, "types[3].fields[0].name", "field name '1x' is not valid");
         assertEquals(15, errors.size(), errors.toString());
+        assertError(errors("types: [{name: keel_mine, fields: [{name: a, type: TEXT}]}]", Format.YAML),
+                "types[0].name", "entity type name 'keel_mine' is reserved: names starting with keel_ belong to"
+                        + " KeelDB's own system types");
     }
 
     @Test

@@ -1,11 +1,14 @@
 package dev.keel.server.schema;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.Entity;
 import dev.keel.EntityType;
+import dev.keel.KeelDb;
 import dev.keel.server.Problems;
 import dev.keel.server.ServerFixture;
 import dev.keel.server.schema.SchemaDocument.Format;
@@ -71,10 +74,12 @@ class SchemaRoutesTest {
         assertEquals(new SchemaDocument().read(V1, Format.YAML), new SchemaDocument().read(body.get("schema").toString(),
                 Format.JSON));
 
-        // The same document again changes nothing.
+        // The same document again changes nothing, and does not reopen the database.
+        KeelDb open = database();
         r = putYaml(V1);
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(List.of(), strings(ServerFixture.json(r).get("changes")));
+        assertSame(open, database());
     }
 
     @Test
@@ -112,6 +117,7 @@ class SchemaRoutesTest {
         long a = insert("Person", Map.of("email", "a@example.com", "nick", "twin"));
         long b = insert("Person", Map.of("email", "b@example.com", "nick", "twin"));
         String before = server.get("/v1/schema").body();
+        KeelDb open = database();
 
         HttpResponse<String> r = putYaml(V1.replace("{name: nick, type: TEXT}", "{name: nick, type: TEXT, unique: true}"));
         assertEquals(422, r.statusCode(), r.body());
@@ -124,6 +130,7 @@ class SchemaRoutesTest {
 
         // Schema and data unchanged, and the server still serves reads and writes.
         assertEquals(before, server.get("/v1/schema").body());
+        assertNotSame(open, database(), "only the open checks the data: it was reopened, then restored");
         assertEquals("twin", get("Person", a).get("nick"));
         assertEquals("twin", get("Person", b).get("nick"));
         long c = insert("Person", Map.of("email", "c@example.com", "nick", "twin"));
@@ -146,6 +153,7 @@ class SchemaRoutesTest {
     @Test
     void incompatibleChangesAreListedEachWithItsFix() {
         putYaml(V1);
+        KeelDb open = database();
         HttpResponse<String> r = putYaml(V1.replace("{name: age, type: INT, min: 0}", "{name: age, type: TEXT}")
                 .replace("      - {name: nick, type: TEXT}\n", "      - {name: nick, type: TEXT}\n"
                         + "      - {name: phone, type: TEXT, required: true}\n"));
@@ -157,6 +165,7 @@ class SchemaRoutesTest {
         assertTrue(problems.get(1).startsWith("new field Person.phone is required and has no default"),
                 problems.toString());
         assertEquals(new SchemaDocument().read(V1, Format.YAML), server.server().database().withDatabase(db -> db.schema()));
+        assertSame(open, database(), "the plan refused it: the database was not reopened");
     }
 
     @Test
@@ -227,6 +236,10 @@ class SchemaRoutesTest {
     private HttpResponse<String> put(String body, String contentType) {
         return server.send(server.request("/v1/schema").PUT(HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", contentType).build());
+    }
+
+    private KeelDb database() {
+        return server.server().database().withDatabase(db -> db);
     }
 
     private long insert(String type, Map<String, ?> values) {
