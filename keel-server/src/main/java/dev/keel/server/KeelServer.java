@@ -59,7 +59,7 @@ public final class KeelServer implements AutoCloseable {
                     + " anyone who can reach it could read and change the data. Configure tokens (--token-file or"
                     + " KEEL_TOKENS) or bind 127.0.0.1");
         }
-        List<EntityType> declared = List.of();
+        List<EntityType> declared = dev.keel.server.schema.SchemaDocument.load(config.schemaFile());
         ObjectMapper json = JsonMappers.forConfig(config);
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         DatabaseHolder database = new DatabaseHolder(config.dataDirectory(), declared,
@@ -71,6 +71,7 @@ public final class KeelServer implements AutoCloseable {
         modules.add(new dev.keel.server.api.EntityRoutes());
         modules.add(new dev.keel.server.api.ListRoutes());
         modules.add(new dev.keel.server.api.TransactionRoutes());
+        modules.add(new dev.keel.server.schema.SchemaRoutes());
         try {
             Javalin app = Javalin.create(cfg -> configure(cfg, context, modules)).start(config.host(), config.port());
             KeelServer server = new KeelServer(config, database, app, metrics);

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * these, never on {@code detail}:
  *
  * <pre>
- * 400 bad-request, invalid-field, invalid-json, unknown-field, invalid-cursor
+ * 400 bad-request, invalid-field, invalid-json, unknown-field, invalid-cursor, invalid-schema
  * 401 unauthorized            403 forbidden
  * 404 not-found, unknown-type, entity-not-found
  * 405 method-not-allowed      413 body-too-large
