@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * 401 unauthorized            403 forbidden
  * 404 not-found, unknown-type, entity-not-found
  * 405 method-not-allowed      413 body-too-large
- * 409 conflict, unique-violation, reference-restrict, read-only, idempotency-in-progress
+ * 409 conflict, unique-violation, reference-restrict, read-only, idempotency-in-progress,
+ *     schema-managed-by-file
  * 412 version-mismatch        415 unsupported-media-type
  * 422 constraint-violation, schema-incompatible, idempotency-key-reused
  * 500 internal                503 not-ready, shutting-down, storage-failed, timeout

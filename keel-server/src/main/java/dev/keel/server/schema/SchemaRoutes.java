@@ -41,6 +41,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       schema the database now reports.</li>
  * </ol>
  *
+ * <p>A server started with a schema file refuses PUT with 409 {@code schema-managed-by-file}: the
+ * file is applied at every start and would undo the change.
+ *
  * <p>Ordering: schema changes run one at a time (a second PUT waits for the first, up to the request
  * timeout). Each reads the current schema and plans under the holder's read lock, then reopens, which
  * takes its write lock: requests in flight finish first, new ones wait and then run against the new
@@ -61,6 +64,15 @@ public final class SchemaRoutes implements RouteModule {
     }
 
     private void put(Context ctx, ServerContext context, SchemaDocument document) throws Exception {
+        if (context.config().schemaFile() != null) {
+            // The file is applied at every start: a change made here and not in the file would be undone
+            // at the next restart, and a field added here would be dropped with its values.
+            throw new ApiException(409, "schema-managed-by-file", "Schema managed by a file", "this server applies"
+                    + " the schema file " + context.config().schemaFile() + " at every start, so a change made"
+                    + " through PUT /v1/schema would be undone (and fields it added dropped with their values) at the"
+                    + " next restart. Edit the file and restart the server, or start it without --schema to manage"
+                    + " the schema through this endpoint");
+        }
         SchemaDocument.Format format = SchemaDocument.Format.ofMediaType(ctx.contentType()).orElseThrow(() ->
                 new ApiException(415, "unsupported-media-type", "Unsupported media type", "a schema document is"
                         + " sent as Content-Type: application/json or application/yaml (also application/x-yaml,"

@@ -46,4 +46,18 @@ class SchemaExampleTest {
             assertTrue(ServerFixture.json(r).get("changes").toString().contains("add type User"), r.body());
         }
     }
+
+    @Test
+    void aServerStartedWithASchemaFileRefusesPut() throws Exception {
+        try (ServerFixture s = ServerFixture.start(dir.resolve("db"), b -> b.schemaFile(EXAMPLE)).awaitReady()) {
+            String before = s.get("/v1/schema").body();
+            HttpResponse<String> r = s.send(s.request("/v1/schema").PUT(HttpRequest.BodyPublishers.ofString(
+                    "types: [{name: Extra, fields: [{name: a, type: TEXT}]}]")).header("Content-Type",
+                    "application/yaml").build());
+            assertEquals(409, r.statusCode(), r.body());
+            assertEquals("schema-managed-by-file", ServerFixture.json(r).get("code").asText());
+            assertTrue(ServerFixture.json(r).get("detail").asText().contains("without --schema"), r.body());
+            assertEquals(before, s.get("/v1/schema").body());
+        }
+    }
 }
