@@ -152,7 +152,15 @@ public final class IdempotentWrites {
         if (found != null) {
             tx.deleteSystem(SystemTypes.IDEMPOTENCY, found.id());
         }
-        byte[] response = work.apply(tx);
+        byte[] response;
+        // Committed by the work, its writes would be durable without their record (G1).
+        tx.refuseCommit("the work of idempotency key '" + key + "' must not commit its transaction: KeelDb"
+                + ".writeIdempotent commits it together with the key's record; return the response instead");
+        try {
+            response = work.apply(tx);
+        } finally {
+            tx.refuseCommit(null);
+        }
         if (response == null) {
             throw new IllegalStateException("the work of idempotency key '" + key + "' returned null; return the"
                     + " response bytes (an empty array for none). Nothing was written");
