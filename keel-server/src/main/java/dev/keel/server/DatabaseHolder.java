@@ -41,6 +41,8 @@ public final class DatabaseHolder implements AutoCloseable {
     private volatile KeelBoot boot;
     private volatile boolean shuttingDown;
     private volatile boolean closed;
+    /** Why the database is gone after it was ready: a schema change's reopen and restore both failed. */
+    private volatile Throwable lostAfterReady;
 
     /**
      * Starts opening {@code directory} at once, in the background.
@@ -58,9 +60,14 @@ public final class DatabaseHolder implements AutoCloseable {
     }
 
     private KeelBoot startBoot(List<EntityType> declared) {
+        return KeelBoot.start(directory, optionsFor(declared));
+    }
+
+    /** The options declaring {@code declared}; IllegalArgumentException when they are refused. */
+    private KeelOptions optionsFor(List<EntityType> declared) {
         KeelOptions.Builder b = KeelOptions.builder();
         declared.forEach(b::entityType);
-        return KeelBoot.start(directory, options.apply(b).build());
+        return options.apply(b).build();
     }
 
     /** The database directory. */
@@ -81,9 +88,15 @@ public final class DatabaseHolder implements AutoCloseable {
         return boot.progress();
     }
 
-    /** The database's health, or the boot's while opening. */
+    /**
+     * The database's health, or the boot's while opening. After a schema change whose reopen and
+     * restore both failed ({@link #reopen}) it is not live: the database was lost after it was
+     * ready, and a restart is what opens it again.
+     */
     public Health health() {
-        return boot.health();
+        Health h = boot.health();
+        return lostAfterReady == null ? h
+                : new Health(Health.Status.UNHEALTHY, h.phase(), false, false, h.uptime(), h.components());
     }
 
     /** Why opening failed, if it did. */
@@ -168,27 +181,74 @@ public final class DatabaseHolder implements AutoCloseable {
      * exactly as {@link KeelDb#open} does. Requests wait meanwhile. If the new schema fails to open
      * (an incompatible change, data breaking a new rule), the database is opened again with
      * {@code previous} and the failure is thrown: nothing of the refused change is kept.
+     *
+     * <p>Options that refuse {@code declared} (a reference to a type it does not declare) are
+     * checked before anything closes. If the restore fails too, the database stays FAILED: this
+     * throws 503 {@code storage-failed} naming both causes, requests get 503 at once, and liveness
+     * answers 503 so that a restart (which opens the stored schema again) follows.
+     *
+     * @throws IllegalArgumentException the options refuse {@code declared}; nothing was closed
      */
     public void reopen(List<EntityType> declared, List<EntityType> previous) {
+        KeelOptions next = optionsFor(declared);
+        KeelOptions restore = optionsFor(previous);
         lock.writeLock().lock();
         try {
             if (shuttingDown()) {
                 throw shuttingDownProblem();
             }
             KeelDb db = requireOpen();
-            db.close();
-            KeelBoot next = startBoot(declared);
             try {
-                next.await();
-                boot = next;
+                db.close();
+                KeelBoot b = KeelBoot.start(directory, next);
+                try {
+                    b.await();
+                } finally {
+                    boot = b;
+                }
             } catch (RuntimeException e) {
                 LOG.info("schema change refused, reopening with the previous schema: {}", e.getMessage());
-                boot = startBoot(previous);
-                boot.await();
+                restore(restore, e);
                 throw e;
             }
         } finally {
-            lock.writeLock().unlock();
+            try {
+                closeIfShutDownMeanwhile();
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+    }
+
+    private void restore(KeelOptions previous, RuntimeException cause) {
+        KeelBoot b = KeelBoot.start(directory, previous);
+        boot = b;
+        try {
+            b.await();
+        } catch (RuntimeException e) {
+            e.addSuppressed(cause);
+            lostAfterReady = e;
+            LOG.error("schema change refused and the database did not open again with its previous schema; it"
+                    + " serves nothing until the server is restarted", e);
+            throw new ApiException(503, "storage-failed", "Storage failed", "the schema change was refused ("
+                    + cause.getMessage() + ") and opening the database again with its previous schema failed ("
+                    + e.getMessage() + "). The server serves no data until it is restarted; GET /health/live answers"
+                    + " 503 so that Kubernetes restarts it. Acknowledged writes are kept", e)
+                    .with("phase", BootPhase.FAILED.name());
+        }
+    }
+
+    /** A {@link #close} that gave up waiting for a reopen closed the old database: close the new one. */
+    private void closeIfShutDownMeanwhile() {
+        if (closed) {
+            KeelBoot b = boot;
+            if (b.isDone()) {
+                if (b.failure().isEmpty()) {
+                    b.await().close();
+                }
+            } else {
+                closeWhenOpen(b);
+            }
         }
     }
 

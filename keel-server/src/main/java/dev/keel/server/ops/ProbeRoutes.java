@@ -27,9 +27,9 @@ import java.util.function.Predicate;
  *       the pod into the same failure again and again.</li>
  *   <li>{@code GET /health/ready}: 200 only when the database is {@code READY}, not unhealthy and the
  *       server is not shutting down.</li>
- *   <li>{@code GET /health/live}: 200 unless the database's storage failed after it was ready (a
- *       restart reopens it and recovers every acknowledged commit); 200 while opening, after a
- *       failed open and while shutting down.</li>
+ *   <li>{@code GET /health/live}: 200 unless the database's storage failed after it was ready, or a
+ *       schema change's reopen and its restore both failed (a restart reopens it and recovers every
+ *       acknowledged commit); 200 while opening, after a failed open and while shutting down.</li>
  *   <li>{@code GET /health}: the full model with every component; 200 unless the overall status is
  *       {@code UNHEALTHY} (503).</li>
  * </ul>

@@ -104,6 +104,10 @@ public final class SchemaRoutes implements RouteModule {
                 throw incompatible(e.problems(), false, e);
             } catch (MigrationException e) {
                 throw incompatible(e.problems(), true, e);
+            } catch (IllegalArgumentException e) {
+                // The options refused the types (a reference to a type the document leaves out), before
+                // anything was closed.
+                throw incompatible(List.of(e.getMessage()), false, null);
             }
             List<EntityType> after = holder.withDatabase(KeelDb::schema);
             respond(ctx, context, result(context, plan.changes(), document.toTree(after)));

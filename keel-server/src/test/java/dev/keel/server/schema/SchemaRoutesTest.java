@@ -83,6 +83,21 @@ class SchemaRoutesTest {
     }
 
     @Test
+    void aDocumentReferencingAStoredTypeItLeavesOutIsRefusedAndTheDatabaseStaysOpen() {
+        assertEquals(200, putYaml(V1).statusCode());
+        // Company is stored but not in the document: the open would refuse the declaration.
+        HttpResponse<String> r = putYaml(V1.substring(V1.indexOf("  - name: Person")).replace("  - name: Person",
+                "types:\n  - name: Person").replace("      - {name: nick, type: TEXT}\n",
+                "      - {name: nick, type: TEXT}\n      - {name: plan, type: TEXT}\n"));
+        assertEquals(422, r.statusCode(), r.body());
+        assertEquals("schema-incompatible", ServerFixture.json(r).get("code").asText());
+        assertTrue(ServerFixture.json(r).get("problems").get(0).asText().contains("Company"), r.body());
+
+        assertEquals(200, server.get("/health/ready").statusCode());
+        assertTrue(insert("Company", Map.of("name", "acme")) > 0);
+    }
+
+    @Test
     void putAddsAFieldWithADefaultThatExistingEntitiesGet() {
         putYaml(V1);
         long id = insert("Person", Map.of("email", "ada@example.com", "age", 36));
