@@ -2,19 +2,24 @@ package dev.keel.server.schema;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.keel.EntityType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,7 +59,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * document {@code d}, {@code read(write(read(d)))} equals {@code read(d)}.
  *
  * <p>Parsing is bounded by the given JSON limits (nesting depth, string length), also for YAML;
- * duplicate keys and trailing content (a second YAML document) are errors. Thread-safe.
+ * duplicate keys, trailing content (a second YAML document) and YAML aliases are errors (aliases are
+ * never expanded, so an alias bomb costs nothing). Thread-safe.
  */
 public final class SchemaDocument {
     /** The two encodings of a schema document. */
@@ -177,7 +183,7 @@ public final class SchemaDocument {
     public List<EntityType> read(byte[] content, Format format, String source) {
         JsonNode root;
         try {
-            root = (format == Format.JSON ? json : yaml).readTree(content);
+            root = format == Format.JSON ? json.readTree(content) : readYaml(content);
         } catch (JsonProcessingException e) {
             throw new SchemaDocumentException(source, List.of(syntaxError(e, format)));
         } catch (IOException e) {
@@ -189,6 +195,28 @@ public final class SchemaDocument {
             throw new SchemaDocumentException(source, reader.errors());
         }
         return types;
+    }
+
+    /**
+     * The YAML tree, refusing aliases: Jackson's YAML parser hands an alias ({@code *name}) over as
+     * the anchor's name instead of the anchored value, so {@code default: *n} would silently read as
+     * {@code "n"}. A schema document has no need for them.
+     */
+    private JsonNode readYaml(byte[] content) throws IOException {
+        try (JsonParser p = new JsonParserDelegate(yaml.createParser(content)) {
+            @Override
+            public JsonToken nextToken() throws IOException {
+                JsonToken t = super.nextToken();
+                if (delegate instanceof YAMLParser y && y.isCurrentAlias()) {
+                    throw new JsonParseException(this, "the alias *" + y.getText() + " is not supported: write the"
+                            + " value out in full (schema documents use no anchors and aliases)");
+                }
+                return t;
+            }
+        }) {
+            JsonNode root = yaml.readTree(p);
+            return root == null ? MissingNode.getInstance() : root;
+        }
     }
 
     /** Reads a document from text. See {@link #read(byte[], Format, String)}. */

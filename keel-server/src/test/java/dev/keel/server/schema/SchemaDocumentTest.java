@@ -425,6 +425,25 @@ class SchemaDocumentTest {
         assertTrue(e.getMessage().contains("nesting depth"), e.getMessage());
     }
 
+    @Test
+    void yamlAliasesAreRefusedNotReadAsTheAnchorsName() {
+        // Jackson's YAML parser hands an alias over as the anchor's name: "default: *n" would read as "n".
+        List<SchemaError> errors = errors("""
+                types:
+                  - name: &n T
+                    fields: [{name: a, type: TEXT, default: *n}]
+                """, Format.YAML);
+        assertError(errors, "types[0].fields[0].default", "alias");
+        errors = errors("""
+                types:
+                  - &t {name: T, fields: [{name: a, type: TEXT}]}
+                  - *t
+                """, Format.YAML);
+        assertError(errors, "types[1]", "alias");
+        // Anchors without aliases change nothing.
+        assertEquals("T", DOC.read("types: [&t {name: T, fields: [{name: a, type: TEXT}]}]", Format.YAML).get(0).name());
+    }
+
     static List<SchemaError> errors(String document, Format format) {
         return assertThrows(SchemaDocumentException.class, () -> DOC.read(document, format)).errors();
     }
