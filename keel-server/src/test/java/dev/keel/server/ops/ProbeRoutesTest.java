@@ -159,4 +159,32 @@ class ProbeRoutesTest {
         }
         throw new AssertionError("no " + series + " in:\n" + text);
     }
+
+    @Test
+    void aFailedLogWriteAfterReadyMakesLivenessAndReadinessFailAndTheWriteIsNotAcknowledged() {
+        java.util.concurrent.atomic.AtomicBoolean failSync = new java.util.concurrent.atomic.AtomicBoolean();
+        try (KeelServer server = TestServers.start(config(tmp.resolve("db")), b -> b.entityType(OpsTestSupport.ITEM)
+                .crashHook(p -> {
+                    if (p == dev.keel.fault.CrashPoint.COMMIT_AFTER_APPEND && failSync.get()) {
+                        throw new java.io.UncheckedIOException(new IOException("injected: fsync failed"));
+                    }
+                }), new ItemRoutes())) {
+            OpsTestSupport.Client client = new OpsTestSupport.Client(server.port());
+            await("ready", () -> client.get("/health/ready").statusCode() == 200);
+            assertEquals(201, client.send("POST", "/v1/test/items/1").statusCode());
+
+            failSync.set(true);
+            HttpResponse<String> write = client.send("POST", "/v1/test/items/2");
+            assertEquals(503, write.statusCode(), write.body());
+            assertEquals("storage-failed", json(write).get("code").asText(), write.body());
+
+            assertEquals(503, client.get("/health/live").statusCode());
+            assertEquals(503, client.get("/health/ready").statusCode());
+            assertEquals(200, client.get("/health/startup").statusCode());
+            assertTrue(json(client.get("/health/live")).get("failure").asText().contains("injected"));
+            String metrics = client.get("/metrics").body();
+            assertTrue(metrics.contains("keel_live 0.0"), metrics);
+            assertTrue(metrics.contains("keel_ready 0.0"), metrics);
+        }
+    }
 }
