@@ -1,0 +1,292 @@
+package dev.keel.bench;
+
+import dev.keel.KeelDb;
+import dev.keel.KeelOptions;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the HTTP server costs, in one run on one disk: the same durable single-entity inserts
+ * ({@code Person(name, age, score)}, {@link KeelDbStore#PERSON}) from {@code --threads} clients
+ * <ol>
+ *   <li>in process, through the Java API ({@code db.write(tx -> tx.insert(...))}, Durability.SYNC);</li>
+ *   <li>over HTTP on loopback against {@code keel serve} (a separate JVM started from
+ *       {@code keel-cli/target/keel-cli.jar}, default options: SYNC, no auth, access log off), as
+ *       {@code POST /v1/entities/Person}, without and with an Idempotency-Key;</li>
+ * </ol>
+ * and reads by id of preloaded entities, in process and as {@code GET /v1/entities/Person/{id}}.
+ * Each phase runs {@code --seconds} after {@code --warmup-seconds} of the same load; the HTTP load
+ * comes from wrk when installed, else from a Java client ({@link HttpLoad}). Prints a Markdown
+ * report (and writes it to {@code --out}) with requests/s, p50, p99 and the ratio HTTP / in-process.
+ * Run it with {@code keel-bench/run-http.sh}.
+ */
+public final class HttpLoadBenchmark {
+    private static final String USAGE = """
+            Usage: HttpLoadBenchmark [options]
+              --threads N          client threads in process, and HTTP connections (default 8)
+              --seconds N          measured seconds per phase (default 10)
+              --warmup-seconds N   unmeasured seconds of the same load before each phase (default 3)
+              --preload N          entities loaded before the read phases (default 100000)
+              --client wrk|java    HTTP load generator (default: wrk if installed, else java)
+              --keel-jar FILE      the keel command's jar (default keel-cli/target/keel-cli.jar)
+              --server-heap SIZE   -Xms/-Xmx of the server JVM (default 1g)
+              --data-dir DIR       where the databases go (default keel-bench/target/bench-data)
+              --out FILE           also write the Markdown report here
+            """;
+    private static final Pattern LISTENING = Pattern.compile("listening on http://[^ ]*:(\\d+)");
+
+    private int threads = 8;
+    private int seconds = 10;
+    private int warmupSeconds = 3;
+    private int preload = 100_000;
+    private String client = "auto";
+    private Path keelJar = Path.of("keel-cli/target/keel-cli.jar");
+    private String serverHeap = "1g";
+    private Path dataDir = Path.of("keel-bench/target/bench-data");
+    private Path out;
+    private final List<String> arguments = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        HttpLoadBenchmark b = new HttpLoadBenchmark();
+        try {
+            b.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage() == null ? "" : "HttpLoadBenchmark: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(e.getMessage() == null ? 0 : 64);
+        }
+        System.exit(b.run() ? 0 : 1);
+    }
+
+    private void parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            arguments.add(a);
+            if (a.equals("--help") || a.equals("-h")) {
+                throw new IllegalArgumentException((String) null);
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option " + a + " needs a value");
+            }
+            String v = args[++i];
+            arguments.add(v);
+            switch (a) {
+                case "--threads" -> threads = positive(a, v);
+                case "--seconds" -> seconds = positive(a, v);
+                case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(v);
+                case "--preload" -> preload = positive(a, v);
+                case "--client" -> client = v;
+                case "--keel-jar" -> keelJar = Path.of(v);
+                case "--server-heap" -> serverHeap = v;
+                case "--data-dir" -> dataDir = Path.of(v);
+                case "--out" -> out = Path.of(v);
+                default -> throw new IllegalArgumentException("unknown option " + a);
+            }
+        }
+        if (!Files.isRegularFile(keelJar)) {
+            throw new IllegalArgumentException("--keel-jar " + keelJar + " does not exist; build it with"
+                    + " mvn -q -pl keel-cli -am package -DskipTests (run-http.sh does)");
+        }
+    }
+
+    private static int positive(String option, String value) {
+        int n = Integer.parseInt(value.replace("_", "").replace(",", ""));
+        if (n < 1) {
+            throw new IllegalArgumentException(option + " must be at least 1");
+        }
+        return n;
+    }
+
+    private boolean run() throws Exception {
+        Instant started = Instant.now();
+        Path root = dataDir.resolve("http-" + System.currentTimeMillis());
+        HttpLoad load = HttpLoad.choose(client, root.resolve("scripts"));
+        KeelOptions options = KeelOptions.builder().entityType(KeelDbStore.PERSON).build();
+        System.err.println("in-process writes and reads, " + threads + " threads...");
+        PhaseResult inWrites;
+        PhaseResult inReads;
+        try (KeelDb db = KeelDb.open(root.resolve("in-process"), options)) {
+            timed(db, Duration.ofSeconds(warmupSeconds), true, 0, 0);
+            inWrites = timed(db, Duration.ofSeconds(seconds), true, 0, 0);
+            long[] ids = preload(db);
+            timed(db, Duration.ofSeconds(warmupSeconds), false, ids[0], ids[1]);
+            inReads = timed(db, Duration.ofSeconds(seconds), false, ids[0], ids[1]);
+        }
+        Path served = root.resolve("served");
+        long[] ids;
+        try (KeelDb db = KeelDb.open(served, options)) {
+            ids = preload(db);
+        }
+        Map<HttpLoad.Workload, HttpLoad.Result> http = new java.util.EnumMap<>(HttpLoad.Workload.class);
+        Process server = startServer(served);
+        String base;
+        try {
+            base = "http://127.0.0.1:" + awaitReady(server);
+            for (HttpLoad.Workload w : HttpLoad.Workload.values()) {
+                System.err.println("HTTP " + w + ", " + threads + " connections...");
+                if (warmupSeconds > 0) {
+                    load.run(base, w, ids[0], ids[1], threads, Duration.ofSeconds(warmupSeconds));
+                }
+                http.put(w, load.run(base, w, ids[0], ids[1], threads, Duration.ofSeconds(seconds)));
+            }
+        } finally {
+            server.toHandle().destroy();
+            if (!server.waitFor(60, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+        String report = report(started, load, inWrites, inReads, http);
+        System.out.println(report);
+        if (out != null) {
+            Files.writeString(out, report, StandardCharsets.UTF_8);
+        }
+        Files2.deleteRecursively(root);
+        return http.values().stream().allMatch(r -> r.failures() == 0);
+    }
+
+    /** Inserts (or reads ids in [lo, hi]) from {@link #threads} threads for {@code d}; durable commits. */
+    private PhaseResult timed(KeelDb db, Duration d, boolean write, long lo, long hi) throws Exception {
+        if (d.isZero()) {
+            return null;
+        }
+        long deadline = System.nanoTime() + d.toNanos();
+        return Parallel.run(threads, t -> () -> {
+            Latencies lat = new Latencies(100_000);
+            for (long n = 1; System.nanoTime() < deadline; n++) {
+                long t0 = System.nanoTime();
+                if (write) {
+                    Row row = Row.forKey((long) t << 40 | n);
+                    db.write(tx -> tx.insert(KeelDbStore.TYPE, Map.of("name", row.name(), "age", row.age(),
+                            "score", row.score())));
+                } else {
+                    long id = ThreadLocalRandom.current().nextLong(lo, hi + 1);
+                    if (db.read(s -> s.get(KeelDbStore.TYPE, id)).isEmpty()) {
+                        throw new IllegalStateException("entity " + id + " missing");
+                    }
+                }
+                lat.add(System.nanoTime() - t0);
+            }
+            return lat;
+        });
+    }
+
+    /** Loads {@link #preload} entities in transactions of 1000; returns the first and last id (contiguous). */
+    private long[] preload(KeelDb db) {
+        long first = -1;
+        long last = -1;
+        for (int done = 0; done < preload; done += 1000) {
+            int n = Math.min(1000, preload - done);
+            int base = done;
+            long[] assigned = db.write(tx -> {
+                long[] a = new long[n];
+                for (int i = 0; i < n; i++) {
+                    Row row = Row.forKey(base + i);
+                    a[i] = tx.insert(KeelDbStore.TYPE, Map.of("name", row.name(), "age", row.age(), "score",
+                            row.score()));
+                }
+                return a;
+            });
+            for (long id : assigned) {
+                if (first < 0) {
+                    first = id;
+                } else if (id != last + 1) {
+                    throw new IllegalStateException("ids are not contiguous (" + last + " then " + id + "); the read"
+                            + " phases draw ids from a range");
+                }
+                last = id;
+            }
+        }
+        return new long[] {first, last};
+    }
+
+    private Process startServer(Path served) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-Xms" + serverHeap, "-Xmx" + serverHeap, "-XX:+UseG1GC", "-jar",
+                keelJar.toString(), "serve", "--data", served.toString(), "--port", "0", "--no-access-log")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    /** Reads the server's stdout until it is ready; returns its port. Its later output is drained. */
+    private static int awaitReady(Process server) throws IOException {
+        BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        int port = -1;
+        String line;
+        while ((line = r.readLine()) != null) {
+            Matcher m = LISTENING.matcher(line);
+            if (m.find()) {
+                port = Integer.parseInt(m.group(1));
+            }
+            if (line.startsWith("ready in ") && port > 0) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (r.readLine() != null) {
+                            // discard
+                        }
+                    } catch (IOException e) {
+                        // the server exited
+                    }
+                }, "server-stdout");
+                drain.setDaemon(true);
+                drain.start();
+                return port;
+            }
+        }
+        throw new IllegalStateException("keel serve exited before it was ready (exit " + server.exitValue() + ")");
+    }
+
+    private String report(Instant started, HttpLoad load, PhaseResult inWrites, PhaseResult inReads,
+            Map<HttpLoad.Workload, HttpLoad.Result> http) {
+        MachineInfo m = MachineInfo.collect(dataDir);
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Run %s (took %d s). Arguments: `%s`.%n%n", started,
+                Duration.between(started, Instant.now()).toSeconds(), String.join(" ", arguments)));
+        sb.append(String.format(Locale.ROOT, "Machine: %s, %d cores, %s memory; %s; %s. Data directory on `%s`.%n%n",
+                m.cpu(), m.cores(), m.memory(), m.jvm(), m.os(), m.disk().lines().reduce((a, b) -> b).orElse("?")
+                        .replaceAll("\\s+", " ")));
+        sb.append(String.format(Locale.ROOT, "Clients: %d threads in process; HTTP: %s. Server: `keel serve` in its own"
+                + " JVM (-Xmx%s, G1), defaults (Durability.SYNC, no auth), `--no-access-log`, on loopback. Every phase"
+                + " %d s after %d s of warm-up; %,d entities preloaded for the reads.%n%n", threads, load.describe(threads),
+                serverHeap, seconds, warmupSeconds, preload));
+        sb.append("| workload | path | requests/s | p50 | p99 | failed |\n|---|---|---:|---:|---:|---:|\n");
+        row(sb, "durable insert, 1 entity", "Java API `db.write(tx -> tx.insert(...))`", inWrites, 0);
+        for (HttpLoad.Workload w : List.of(HttpLoad.Workload.INSERT, HttpLoad.Workload.INSERT_IDEMPOTENT)) {
+            HttpLoad.Result r = http.get(w);
+            row(sb, "durable insert, 1 entity", w == HttpLoad.Workload.INSERT ? "HTTP `POST /v1/entities/Person`"
+                    : "HTTP `POST` + `Idempotency-Key`", r.phase(), r.failures());
+        }
+        row(sb, "read by id", "Java API `db.read(s -> s.get(...))`", inReads, 0);
+        HttpLoad.Result reads = http.get(HttpLoad.Workload.READ);
+        row(sb, "read by id", "HTTP `GET /v1/entities/Person/{id}`", reads.phase(), reads.failures());
+        sb.append(String.format(Locale.ROOT, "%nHTTP / in-process: durable inserts **%.2f** (with Idempotency-Key"
+                + " %.2f), reads %.3f.%n", http.get(HttpLoad.Workload.INSERT).phase().perSecond() / inWrites.perSecond(),
+                http.get(HttpLoad.Workload.INSERT_IDEMPOTENT).phase().perSecond() / inWrites.perSecond(),
+                reads.phase().perSecond() / inReads.perSecond()));
+        return sb.toString();
+    }
+
+    private static void row(StringBuilder sb, String workload, String path, PhaseResult p, long failures) {
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %s | %s | %d |%n", workload, path, p.perSecond(),
+                micros(p.p50Nanos()), micros(p.p99Nanos()), failures));
+    }
+
+    private static String micros(long nanos) {
+        if (nanos >= 10_000_000) {
+            return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
+        }
+        return String.format(Locale.ROOT, nanos < 10_000 ? "%.1f µs" : "%,.0f µs", nanos / 1e3);
+    }
+}
