@@ -1,6 +1,7 @@
 package dev.keel;
 
 import dev.keel.internal.entity.RecordMapper;
+import dev.keel.internal.entity.SystemTypes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +27,15 @@ public final class EntityType {
     private final List<Index> indexes;
     private final String renamedFrom;
 
-    private EntityType(String name, List<Field> fields, List<Index> declaredIndexes, String renamedFrom) {
-        this.name = Names.requireValid(name, "entity type name");
+    static {
+        // The engine's own types are built under reserved names through this (see SystemTypes).
+        SystemTypes.install(name -> new Builder(name, true));
+    }
+
+    private EntityType(String name, List<Field> fields, List<Index> declaredIndexes, String renamedFrom,
+            boolean system) {
+        this.name = system ? Names.requireValid(name, "entity type name")
+                : Names.requireUserTypeName(name, "entity type name");
         this.fields = List.copyOf(fields);
         this.byName = new LinkedHashMap<>();
         for (Field f : this.fields) {
@@ -36,7 +44,7 @@ public final class EntityType {
             }
         }
         this.indexes = withImplicitIndexes(declaredIndexes);
-        this.renamedFrom = renamedFrom == null ? null : Names.requireValid(renamedFrom, "old name of type " + name);
+        this.renamedFrom = renamedFrom == null ? null : Names.requireUserTypeName(renamedFrom, "old name of type " + name);
     }
 
     private List<Index> withImplicitIndexes(List<Index> declared) {
@@ -72,9 +80,14 @@ public final class EntityType {
         return List.copyOf(all);
     }
 
-    /** Starts the declaration of an entity type named {@code name}. */
+    /**
+     * Starts the declaration of an entity type named {@code name}.
+     *
+     * @throws IllegalArgumentException the name is not valid, or starts with {@code keel_}, which is
+     *         reserved for KeelDB's own system types
+     */
     public static Builder builder(String name) {
-        return new Builder(name);
+        return new Builder(name, false);
     }
 
     /**
@@ -83,7 +96,7 @@ public final class EntityType {
      * byte[] to BYTES, float[] to VECTOR, and a long annotated {@link Reference} to REFERENCE.
      * Primitive components and components annotated {@link Required} are required; {@link Default}
      * gives a default. The type name is the record's simple name unless {@link EntityName} says
-     * otherwise.
+     * otherwise; like {@link #builder}, it must not start with the reserved {@code keel_}.
      */
     public static EntityType of(Class<? extends Record> recordClass) {
         return RecordMapper.of(recordClass).entityType();
@@ -112,9 +125,9 @@ public final class EntityType {
         return renamedFrom;
     }
 
-    /** A copy under another name, keeping fields and indexes; for migrations. */
+    /** A copy under another name (not a reserved one), keeping fields and indexes; for migrations. */
     public EntityType named(String newName) {
-        return new EntityType(newName, fields, indexes, null);
+        return new EntityType(newName, fields, indexes, null, false);
     }
 
     /** Equal name, fields and indexes; rename declarations do not count. */
@@ -139,9 +152,12 @@ public final class EntityType {
         private final List<Field> fields = new ArrayList<>();
         private final List<Index> indexes = new ArrayList<>();
         private String renamedFrom;
+        private final boolean system;
 
-        private Builder(String name) {
-            this.name = Names.requireValid(name, "entity type name");
+        private Builder(String name, boolean system) {
+            this.name = system ? Names.requireValid(name, "entity type name")
+                    : Names.requireUserTypeName(name, "entity type name");
+            this.system = system;
         }
 
         public Builder field(Field field) {
@@ -183,7 +199,7 @@ public final class EntityType {
             if (fields.isEmpty()) {
                 throw new IllegalArgumentException("entity type " + name + " declares no fields");
             }
-            return new EntityType(name, fields, indexes, renamedFrom);
+            return new EntityType(name, fields, indexes, renamedFrom, system);
         }
     }
 }

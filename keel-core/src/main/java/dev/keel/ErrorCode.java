@@ -28,7 +28,11 @@ public enum ErrorCode {
     /** The declared schema does not match the schema stored in the database. */
     SCHEMA_MISMATCH(500),
     /** Opening took longer than a phase's time budget allowed. */
-    BOOT_BUDGET_EXCEEDED(600);
+    BOOT_BUDGET_EXCEEDED(600),
+    /** A write with this idempotency key is still running in this process; wait for it and retry. */
+    IDEMPOTENCY_KEY_IN_PROGRESS(700),
+    /** The idempotency key was already used for a different request; use a new key. */
+    IDEMPOTENCY_KEY_REUSED(701);
 
     private final int id;
 

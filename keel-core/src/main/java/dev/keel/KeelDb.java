@@ -1,6 +1,7 @@
 package dev.keel;
 
 import dev.keel.internal.engine.Engine;
+import dev.keel.internal.entity.SchemaPlanner;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -84,6 +85,87 @@ public final class KeelDb implements AutoCloseable {
     public <T> T write(Function<? super Transaction, T> work) {
         Objects.requireNonNull(work, "work");
         return engine.write(work);
+    }
+
+    /**
+     * Runs {@code work} in a write transaction at most once per {@code key}, and answers a retry of
+     * the same request with the stored result of the first run; for clients that retry writes after
+     * a timeout or a lost connection (the server's {@code Idempotency-Key}).
+     *
+     * <ul>
+     *   <li><b>First run:</b> {@code work} runs in a write transaction (retried on conflicts as by
+     *       {@link #write}, so it must have no side effects outside the transaction and must not
+     *       commit or roll it back) and returns the response bytes. The same transaction stores an
+     *       idempotency record (the key, a SHA-256 fingerprint of {@code request}, the response, the
+     *       creation and expiry times). Returns the response with {@code replayed == false}.</li>
+     *   <li><b>Retry:</b> when an unexpired record for the key exists and its fingerprint equals
+     *       {@code request}'s, {@code work} does not run, nothing is written, and the stored response is
+     *       returned with {@code replayed == true} and the first run's {@code commitLsn} and
+     *       {@code createdAt}. A different request throws {@link IdempotencyKeyException} with reason
+     *       {@code REUSED_WITH_DIFFERENT_REQUEST}.</li>
+     *   <li><b>Concurrent:</b> while a call with the key runs in this process, another one throws
+     *       {@link IdempotencyKeyException} with reason {@code IN_PROGRESS} at once (it does not
+     *       wait). A writer that gets past that (another instance over the same files) loses at
+     *       commit on the record's unique key, writes nothing, and answers from the winner's record.</li>
+     *   <li><b>Failure:</b> when {@code work} throws, nothing is stored and its exception propagates
+     *       unchanged; a retry runs it again.</li>
+     *   <li><b>Expiry:</b> a record expires {@link KeelOptions#idempotencyKeyTtl()} (default 24 h)
+     *       after its first run committed, by {@link KeelOptions#clock()}; an expired record counts as
+     *       absent (the work runs again and replaces it) and is deleted by the purge
+     *       ({@link #purgeExpiredIdempotencyKeys()}).</li>
+     * </ul>
+     *
+     * <p><b>Durability.</b> The record is written in the same transaction as the work's writes, so
+     * it is exactly as durable and atomic as they are: after any crash both are present or neither
+     * (never a write without its key, never a key without its write). Under {@link Durability#SYNC}
+     * both are durable when this returns. A replay answers only from acknowledged commits.
+     *
+     * <p><b>Thread-safety.</b> Thread-safe; {@code work} runs on the calling thread.
+     *
+     * <p>The records are entities of the system type {@code keel_idempotency}: readable with
+     * {@link #snapshot()}, hidden from {@link #schema()}, not exported, not writable by transactions.
+     *
+     * @param key     1 to 255 visible ASCII characters (0x21 to 0x7E)
+     * @param request the bytes that identify the request (e.g. method, path and body); only their
+     *                SHA-256 is stored
+     * @param work    the write; returns the response bytes (not null; an empty array for none)
+     * @throws IllegalArgumentException the key is missing, empty, longer than 255 characters or has a
+     *         character outside 0x21..0x7E
+     * @throws IllegalStateException {@code work} returned null (nothing was written)
+     * @throws IdempotencyKeyException the key is in progress or was used for another request
+     * @throws ReadOnlyException the database was opened read-only
+     */
+    public IdempotentResult writeIdempotent(String key, byte[] request, Function<? super Transaction, byte[]> work) {
+        return engine.idempotentWrites().write(key, request, work);
+    }
+
+    /**
+     * Deletes the idempotency records that have expired by now ({@link KeelOptions#idempotencyKeyTtl()}),
+     * at most 1,000 per transaction, and returns how many. The database also does this in the
+     * background every {@link KeelOptions#idempotencyPurgeInterval()} (default 1 minute) while it is
+     * ready and writable; a failing background purge logs a warning and tries again next time.
+     * Records that have expired but are not purged yet are already treated as absent.
+     *
+     * @throws ReadOnlyException the database was opened read-only
+     */
+    public long purgeExpiredIdempotencyKeys() {
+        return engine.idempotentWrites().purgeExpired();
+    }
+
+    /**
+     * Plans a change to {@code declared} types against the stored schema without applying it: the
+     * changes an open declaring exactly these types would make, and the problems that would make it
+     * refuse (see "Schema evolution" in the README). Rules that need the data checked (tightened
+     * rules, new required fields, new unique indexes) are only checked when the change is applied at
+     * open. The user migration steps checked are those this database was opened with. Changes
+     * nothing; thread-safe.
+     *
+     * @throws IllegalArgumentException a type is declared twice
+     */
+    public SchemaChangePlan planSchema(List<EntityType> declared) {
+        Objects.requireNonNull(declared, "declared");
+        SchemaPlanner.Plan plan = engine.planSchema(declared);
+        return new SchemaChangePlan(plan.changes(), plan.problems());
     }
 
     /** Like {@link #write} for work that returns nothing. */
@@ -180,7 +262,11 @@ public final class KeelDb implements AutoCloseable {
         return engine.bootMetrics();
     }
 
-    /** The entity types stored in the database, in the order they were first stored. */
+    /**
+     * The entity types stored in the database, in the order they were first stored, without the
+     * system types (names starting with {@code keel_}, such as {@code keel_idempotency}, which holds
+     * the records of {@link #writeIdempotent}); snapshots can still read those.
+     */
     public List<EntityType> schema() {
         return engine.schema();
     }

@@ -2,6 +2,7 @@ package dev.keel;
 
 import dev.keel.fault.CrashHook;
 import dev.keel.internal.io.FileIO;
+import dev.keel.internal.entity.SystemTypes;
 import dev.keel.internal.io.NioFileIO;
 import dev.keel.internal.util.MonotonicClock;
 import java.time.Duration;
@@ -39,6 +40,8 @@ public final class KeelOptions {
     private final long lowDiskSpaceInBytes;
     private final boolean strictMigration;
     private final List<MigrationStep> migrations;
+    private final Duration idempotencyKeyTtl;
+    private final Duration idempotencyPurgeInterval;
 
     private KeelOptions(Builder b) {
         this.durability = b.durability;
@@ -58,6 +61,8 @@ public final class KeelOptions {
         this.lowDiskSpaceInBytes = b.lowDiskSpaceInBytes;
         this.strictMigration = b.strictMigration;
         this.migrations = List.copyOf(b.migrations.values());
+        this.idempotencyKeyTtl = b.idempotencyKeyTtl;
+        this.idempotencyPurgeInterval = b.idempotencyPurgeInterval;
     }
 
     /** Options with every default. */
@@ -89,6 +94,8 @@ public final class KeelOptions {
         b.lowDiskSpaceInBytes = lowDiskSpaceInBytes;
         b.strictMigration = strictMigration;
         migrations.forEach(m -> b.migrations.put(m.name(), m));
+        b.idempotencyKeyTtl = idempotencyKeyTtl;
+        b.idempotencyPurgeInterval = idempotencyPurgeInterval;
         return b;
     }
 
@@ -153,8 +160,10 @@ public final class KeelOptions {
     }
 
     /**
-     * The clock durations are measured with (boot budgets, uptime, checkpoint age). Default: a
-     * monotonic clock that never jumps when the system time is set.
+     * The clock durations are measured with (boot budgets, uptime, checkpoint age), and that dates
+     * idempotency records ({@link IdempotentResult#createdAt()}, expiry). Default: a monotonic clock
+     * that never jumps when the system time is set (it starts from the system time when the JVM
+     * first uses it).
      */
     public InstantSource clock() {
         return clock;
@@ -192,6 +201,23 @@ public final class KeelOptions {
         return migrations;
     }
 
+    /**
+     * How long {@link KeelDb#writeIdempotent} remembers a key after its first run committed: a retry
+     * within this time replays the stored response; after it the key is treated as new (and its
+     * record is purged). Each record keeps the expiry computed when it was written. Default 24 hours.
+     */
+    public Duration idempotencyKeyTtl() {
+        return idempotencyKeyTtl;
+    }
+
+    /**
+     * How often the background purge deletes expired idempotency records (see
+     * {@link KeelDb#purgeExpiredIdempotencyKeys()}). Default 1 minute.
+     */
+    public Duration idempotencyPurgeInterval() {
+        return idempotencyPurgeInterval;
+    }
+
     /** Builds {@link KeelOptions}; each setter validates its argument. Not thread-safe. */
     public static final class Builder {
         private Durability durability = Durability.SYNC;
@@ -211,6 +237,28 @@ public final class KeelOptions {
         private long lowDiskSpaceInBytes;
         private boolean strictMigration;
         private final Map<String, MigrationStep> migrations = new LinkedHashMap<>();
+        private Duration idempotencyKeyTtl = Duration.ofHours(24);
+        private Duration idempotencyPurgeInterval = Duration.ofMinutes(1);
+
+        /** Longer than zero. See {@link KeelOptions#idempotencyKeyTtl()}. Default 24 hours. */
+        public Builder idempotencyKeyTtl(Duration value) {
+            Objects.requireNonNull(value, "idempotencyKeyTtl");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("idempotencyKeyTtl must be longer than zero, was " + value);
+            }
+            this.idempotencyKeyTtl = value;
+            return this;
+        }
+
+        /** Longer than zero. See {@link KeelOptions#idempotencyPurgeInterval()}. Default 1 minute. */
+        public Builder idempotencyPurgeInterval(Duration value) {
+            Objects.requireNonNull(value, "idempotencyPurgeInterval");
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("idempotencyPurgeInterval must be longer than zero, was " + value);
+            }
+            this.idempotencyPurgeInterval = value;
+            return this;
+        }
 
         /** See {@link KeelOptions#strictMigration()}. Default false. */
         public Builder strictMigration(boolean value) {
@@ -369,7 +417,10 @@ public final class KeelOptions {
             List<String> problems = new ArrayList<>();
             for (EntityType t : entityTypes.values()) {
                 for (Field f : t.fields()) {
-                    if (f.target() != null && !entityTypes.containsKey(f.target())) {
+                    if (f.target() != null && SystemTypes.isSystem(f.target())) {
+                        problems.add(t.name() + "." + f.name() + " references the system type " + f.target()
+                                + ", which user types cannot refer to");
+                    } else if (f.target() != null && !entityTypes.containsKey(f.target())) {
                         problems.add(t.name() + "." + f.name() + " references undeclared type " + f.target());
                     }
                 }

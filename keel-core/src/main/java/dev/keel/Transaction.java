@@ -9,6 +9,10 @@ import java.util.Map;
  * wins, else {@link ConflictException}), then appends the changes to the log and returns when they
  * are durable under the configured {@link Durability}. {@link #close()} rolls back an uncommitted
  * transaction. Confined to one thread.
+ *
+ * <p>System types (names starting with {@code keel_}, such as the idempotency records of
+ * {@link KeelDb#writeIdempotent}) can be read but not written: inserting, updating or deleting one
+ * throws {@code IllegalArgumentException}.
  */
 public interface Transaction extends Snapshot, AutoCloseable {
 
@@ -79,6 +83,16 @@ public interface Transaction extends Snapshot, AutoCloseable {
      *         referenced entity is gone, or an entity this one deletes gained a RESTRICT referrer
      */
     void commit();
+
+    /**
+     * The LSN of this transaction's commit: the {@link Entity#version() version} of every entity it
+     * wrote, and the {@link Snapshot#lsn()} of the first snapshots that see it. A commit that wrote
+     * nothing returns the LSN of the snapshot it read.
+     *
+     * @throws IllegalStateException before a successful {@link #commit()} (also after a rollback or
+     *         a failed commit)
+     */
+    long committedLsn();
 
     /** Discards this transaction's changes. */
     void rollback();

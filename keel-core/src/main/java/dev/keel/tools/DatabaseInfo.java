@@ -13,7 +13,8 @@ import java.util.Map;
  * @param formatVersion the on-disk format version of the newest checkpoint or segment (0 if none)
  * @param checkpoint the newest checkpoint, or {@code null} when there is none
  * @param segments log segments in id order
- * @param entitiesPerType entities per entity type (after replaying the log), in schema order
+ * @param entitiesPerType entities per entity type (after replaying the log), in schema order; a system
+ *        type ({@code keel_...}, such as {@code keel_idempotency}) only when it holds entities
  * @param logRecordsPerKind log records after the checkpoint per record kind (PUT, DELETE, COMMIT, ...)
  * @param lastLsn the last committed LSN
  * @param lockHolder who holds the database for writing, or {@code null} when nobody does

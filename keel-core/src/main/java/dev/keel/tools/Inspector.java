@@ -7,6 +7,7 @@ import dev.keel.fault.CrashHook;
 import dev.keel.internal.codec.ByteReader;
 import dev.keel.internal.engine.ProcessLock;
 import dev.keel.internal.entity.StoredType;
+import dev.keel.internal.entity.SystemTypes;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.io.NioFileIO;
 import dev.keel.internal.io.StorageFile;
@@ -135,7 +136,10 @@ public final class Inspector {
 
         Map<String, Long> perType = new LinkedHashMap<>();
         for (StoredType t : state.schema().types()) {
-            perType.put(t.name(), state.count(t.typeId()));
+            long n = state.count(t.typeId());
+            if (n > 0 || !SystemTypes.isSystem(t.name())) {
+                perType.put(t.name(), n);
+            }
         }
         return new DatabaseInfo(dir.toString(), version, checkpoint, List.copyOf(segments),
                 Collections.unmodifiableMap(perType), Collections.unmodifiableMap(perKind),

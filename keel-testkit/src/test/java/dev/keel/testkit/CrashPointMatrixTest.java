@@ -64,9 +64,19 @@ import org.junit.jupiter.api.io.TempDir;
  * reference dangles, and a cascade delete on the recovered database (which needs the referrer
  * indexes rebuilt at open) still matches the model.
  *
+ * <p>A third run, {@link #everyCrashPointWithIdempotentWrites}, adds the workload of
+ * {@link IdempotencyModel}: idempotent writes whose work inserts orders tagged with the key and
+ * updates an account, retries of acknowledged keys (replayed, writing nothing) and reuses with
+ * another request (refused); half of its commit-point cases crash inside the commit of a first run.
+ * After each crash and recovery every acknowledged idempotent write has its record and its writes,
+ * every record present has its writes and every write its record (one commit wrote both), and a
+ * retry of every surviving key replays its response and commit LSN without writing; a first run
+ * that did not survive runs again when retried.
+ *
  * <p>Case counts: {@code -Dkeel.crash.matrix.cases} per point (default, or 0: 6 times
  * {@code keel.test.multiplier}; the {@code crash-long} profile sets 10,000); the cascade run does a third of
- * that, at least 2, or {@code -Dkeel.crash.matrix.cascade.cases}. Replay a failure with
+ * that, at least 2, or {@code -Dkeel.crash.matrix.cascade.cases}; the idempotency run a fifth, at
+ * least 6, or {@code -Dkeel.crash.matrix.idempotency.cases}. Replay a failure with
  * its printed seed: {@code -Dkeel.test.seed=... -Dkeel.crash.matrix.point=NAME}. The coverage
  * table (crash point, cases run) is printed at the end.
  */
@@ -78,6 +88,9 @@ class CrashPointMatrixTest {
     /** Cases per crash point of the cascade workload: {@code -Dkeel.crash.matrix.cascade.cases}, else a third of {@link #CASES}, at least 2. */
     static final int CASCADE_CASES = Integer.getInteger("keel.crash.matrix.cascade.cases", 0) > 0
             ? Integer.getInteger("keel.crash.matrix.cascade.cases") : Math.max(2, CASES / 3);
+    /** Cases per crash point of the idempotency workload: {@code -Dkeel.crash.matrix.idempotency.cases}, else a fifth of {@link #CASES}, at least 6. */
+    static final int IDEMPOTENCY_CASES = Integer.getInteger("keel.crash.matrix.idempotency.cases", 0) > 0
+            ? Integer.getInteger("keel.crash.matrix.idempotency.cases") : Math.max(6, CASES / 5);
     private static final Map<CrashPoint, AtomicLong> CRASHED = new EnumMap<>(CrashPoint.class);
     private static final Map<CrashPoint, AtomicLong> NOT_REACHED = new EnumMap<>(CrashPoint.class);
     private static final Map<CrashPoint, AtomicLong> CASCADE_CRASHED = new EnumMap<>(CrashPoint.class);
@@ -92,6 +105,23 @@ class CrashPointMatrixTest {
     private static final AtomicLong LARGEST_CASCADE = new AtomicLong();
     private static final AtomicLong LARGEST_CASCADE_BYTES = new AtomicLong();
     private static final AtomicLong CASCADES_COMMITTED = new AtomicLong();
+    private static final Map<CrashPoint, AtomicLong> IDEMPOTENT_CRASHED = new EnumMap<>(CrashPoint.class);
+    private static final Map<CrashPoint, AtomicLong> IDEMPOTENT_NOT_REACHED = new EnumMap<>(CrashPoint.class);
+    /**
+     * Idempotency-workload crashes aimed into the commit of a first run: acknowledged all the same
+     * (the test then drops the response, and the retry must replay it), not acknowledged but applied
+     * (a retry replays it), absent (a retry runs the work again).
+     */
+    private static final AtomicLong IN_FLIGHT_IDEMPOTENT_ACKED = new AtomicLong();
+    private static final AtomicLong IN_FLIGHT_IDEMPOTENT_APPLIED = new AtomicLong();
+    private static final AtomicLong IN_FLIGHT_IDEMPOTENT_ABSENT = new AtomicLong();
+    /** Idempotent first runs acknowledged, retries that replayed, keys whose lost first run ran again. */
+    private static final AtomicLong IDEMPOTENT_ACKED = new AtomicLong();
+    private static final AtomicLong IDEMPOTENT_REPLAYS = new AtomicLong();
+    private static final AtomicLong IDEMPOTENT_RESENT = new AtomicLong();
+
+    /** The workloads the matrix runs: items alone, items with cascades, items with idempotent writes. */
+    private enum Workload { ITEMS, CASCADES, IDEMPOTENT }
 
     static {
         for (CrashPoint p : CrashPoint.values()) {
@@ -99,6 +129,8 @@ class CrashPointMatrixTest {
             NOT_REACHED.put(p, new AtomicLong());
             CASCADE_CRASHED.put(p, new AtomicLong());
             CASCADE_NOT_REACHED.put(p, new AtomicLong());
+            IDEMPOTENT_CRASHED.put(p, new AtomicLong());
+            IDEMPOTENT_NOT_REACHED.put(p, new AtomicLong());
         }
     }
 
@@ -107,7 +139,7 @@ class CrashPointMatrixTest {
 
     @TestFactory
     Stream<DynamicTest> everyCrashPoint() {
-        return matrix("crash matrix ", CASES, false);
+        return matrix("crash matrix ", CASES, Workload.ITEMS);
     }
 
     /**
@@ -117,10 +149,20 @@ class CrashPointMatrixTest {
      */
     @TestFactory
     Stream<DynamicTest> everyCrashPointWithCascadeDeletes() {
-        return matrix("cascade crash matrix ", CASCADE_CASES, true);
+        return matrix("cascade crash matrix ", CASCADE_CASES, Workload.CASCADES);
     }
 
-    private Stream<DynamicTest> matrix(String name, int cases, boolean withCascades) {
+    /**
+     * The same matrix over the idempotency workload ({@link IdempotencyModel}): after every crash and
+     * recovery no write without its key and no key without its write (G1), every acknowledged
+     * idempotent write present (G2), and a retry of every surviving key replays without writing.
+     */
+    @TestFactory
+    Stream<DynamicTest> everyCrashPointWithIdempotentWrites() {
+        return matrix("idempotency crash matrix ", IDEMPOTENCY_CASES, Workload.IDEMPOTENT);
+    }
+
+    private Stream<DynamicTest> matrix(String name, int cases, Workload workload) {
         return Stream.of(CrashPoint.values())
                 .filter(p -> ONLY_POINT == null || p.name().equals(ONLY_POINT))
                 .map(p -> DynamicTest.dynamicTest(p.name(), () -> {
@@ -129,9 +171,9 @@ class CrashPointMatrixTest {
                     try {
                         FaultTestSupport.repeat(name + p, cases, base.resolve(p.name()), (seed, dir) -> {
                             if (p.stage() == CrashPoint.Stage.RECOVERY) {
-                                recoveryCase(p, seed, dir, withCascades);
+                                recoveryCase(p, seed, dir, workload);
                             } else {
-                                workloadCase(p, seed, dir, withCascades);
+                                workloadCase(p, seed, dir, workload);
                             }
                             // A failed case is kept by repeat() under target/failed-dbs/.
                             MatrixSupport.deleteTree(dir);
@@ -152,27 +194,37 @@ class CrashPointMatrixTest {
     @AfterAll
     static void printCoverage() {
         StringBuilder table = new StringBuilder("\ncrash point coverage (cases crashed at the point / cases whose"
-                + " workload did not reach it; the same for the cascade workload):\n");
+                + " workload did not reach it; the same for the cascade workload, then the idempotency workload):\n");
         long total = 0;
         long cascadeTotal = 0;
+        long idempotentTotal = 0;
         List<CrashPoint> missing = new ArrayList<>();
         for (CrashPoint p : CrashPoint.values()) {
             long n = CRASHED.get(p).get();
             long c = CASCADE_CRASHED.get(p).get();
+            long i = IDEMPOTENT_CRASHED.get(p).get();
             total += n;
             cascadeTotal += c;
-            table.append(String.format("  %-10s %-34s %6d  %4d   %6d  %4d%n", p.stage(), p, n, NOT_REACHED.get(p).get(),
-                    c, CASCADE_NOT_REACHED.get(p).get()));
+            idempotentTotal += i;
+            table.append(String.format("  %-10s %-34s %6d  %4d   %6d  %4d   %6d  %4d%n", p.stage(), p, n,
+                    NOT_REACHED.get(p).get(), c, CASCADE_NOT_REACHED.get(p).get(), i, IDEMPOTENT_NOT_REACHED.get(p).get()));
             if (n == 0 && (ONLY_POINT == null || p.name().equals(ONLY_POINT))) {
                 missing.add(p);
             }
         }
-        table.append(String.format("  %-45s %6d         %6d%n", "total crash cases", total, cascadeTotal));
+        table.append(String.format("  %-45s %6d         %6d         %6d%n", "total crash cases", total, cascadeTotal,
+                idempotentTotal));
         table.append(String.format("  cascade workload: %d cascade deletes committed (largest %d entities deleted or"
                 + " cleared, largest about %d KiB of log); crashes in the commit of one: %d acknowledged, %d not"
                 + " acknowledged and wholly applied, %d wholly absent%n", CASCADES_COMMITTED.get(),
                 LARGEST_CASCADE.get(), LARGEST_CASCADE_BYTES.get() / 1024, IN_FLIGHT_CASCADE_ACKED.get(),
                 IN_FLIGHT_CASCADE_APPLIED.get(), IN_FLIGHT_CASCADE_ABSENT.get()));
+        table.append(String.format("  idempotency workload: %d first runs acknowledged, %d retries replayed without writing,"
+                + " %d lost first runs run again on retry; crashes in the commit of a first run: %d acknowledged (response"
+                + " dropped, replayed on retry), %d not acknowledged and applied (replayed on retry), %d absent (run again"
+                + " on retry)%n", IDEMPOTENT_ACKED.get(),
+                IDEMPOTENT_REPLAYS.get(), IDEMPOTENT_RESENT.get(), IN_FLIGHT_IDEMPOTENT_ACKED.get(),
+                IN_FLIGHT_IDEMPOTENT_APPLIED.get(), IN_FLIGHT_IDEMPOTENT_ABSENT.get()));
         System.out.println(table);
         if (total > 0) {
             assertEquals(List.of(), missing, "crash points the matrix never crashed at");
@@ -183,19 +235,35 @@ class CrashPointMatrixTest {
             assertTrue(IN_FLIGHT_CASCADE_ACKED.get() + IN_FLIGHT_CASCADE_APPLIED.get() + IN_FLIGHT_CASCADE_ABSENT.get() > 0,
                     "the cascade matrix never crashed during the commit of a cascade delete");
         }
+        if (idempotentTotal > 0 && ONLY_POINT == null) {
+            assertTrue(IN_FLIGHT_IDEMPOTENT_ACKED.get() + IN_FLIGHT_IDEMPOTENT_APPLIED.get()
+                    + IN_FLIGHT_IDEMPOTENT_ABSENT.get() > 0, "the idempotency matrix never crashed during the commit of"
+                    + " a first run");
+        }
     }
 
     // ---- commit, segment and checkpoint points -------------------------------------------------
 
-    private static void workloadCase(CrashPoint point, long seed, Path dir, boolean withCascades) throws Exception {
+    private static void workloadCase(CrashPoint point, long seed, Path dir, Workload workload) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         FaultyFileIO io = new FaultyFileIO();
         RandomPowerLoss chooser = new RandomPowerLoss(io, random.nextLong(), false);
         CrashInjector injector = new CrashInjector(io).powerLoss(chooser);
         long nth = 1 + random.nextInt(maxNth(point));
         Writer writer = new Writer(1, random.nextLong(), new Shape(7, 300, 0));
-        CascadeModel.Writer cascades = withCascades ? new CascadeModel.Writer(random.nextLong()) : null;
-        if (cascades != null && point.stage() == CrashPoint.Stage.COMMIT && random.nextBoolean()) {
+        CascadeModel.Writer cascades = workload == Workload.CASCADES ? new CascadeModel.Writer(random.nextLong()) : null;
+        IdempotencyModel.Writer idem = workload == Workload.IDEMPOTENT ? new IdempotencyModel.Writer(random.nextLong())
+                : null;
+        if (idem != null && point.stage() == CrashPoint.Stage.COMMIT && random.nextBoolean()) {
+            // Aim at an idempotent first run: arm right before the n-th one.
+            int[] countdown = {1 + random.nextInt(15)};
+            nth = -countdown[0];
+            idem.beforeFirstRun = () -> {
+                if (--countdown[0] == 0) {
+                    injector.crashAt(point, 1);
+                }
+            };
+        } else if (cascades != null && point.stage() == CrashPoint.Stage.COMMIT && random.nextBoolean()) {
             // Aim at a cascade delete: arm right before the commit of the n-th one.
             int[] countdown = {1 + random.nextInt(12)};
             nth = -countdown[0];
@@ -207,12 +275,15 @@ class CrashPointMatrixTest {
         } else {
             injector.crashAt(point, nth);
         }
-        String context = runUntilCrash(point, nth, dir, io, injector, writer, cascades, random);
+        String context = runUntilCrash(point, nth, dir, io, injector, writer, cascades, idem, random);
         if (context == null) {
-            (cascades == null ? NOT_REACHED : CASCADE_NOT_REACHED).get(point).incrementAndGet();
+            notReached(workload).get(point).incrementAndGet();
             return;
         }
-        if (cascades == null) {
+        if (idem != null) {
+            reopenAndVerifyIdempotent(dir, writer, idem, nth < 0, chooser.decided, context, seed);
+            IDEMPOTENT_CRASHED.get(point).incrementAndGet();
+        } else if (cascades == null) {
             reopenAndVerify(dir, List.of(writer), new int[] {writer.acked()}, chooser.decided, context, seed);
             CRASHED.get(point).incrementAndGet();
         } else {
@@ -221,10 +292,96 @@ class CrashPointMatrixTest {
         }
     }
 
-    /** The options of the matrix's databases: with the cascade workload's types when it runs. */
-    private static KeelOptions.Builder options(FileIO io, CascadeModel.Writer cascades) {
+    private static Map<CrashPoint, AtomicLong> crashed(Workload w) {
+        return switch (w) {
+            case ITEMS -> CRASHED;
+            case CASCADES -> CASCADE_CRASHED;
+            case IDEMPOTENT -> IDEMPOTENT_CRASHED;
+        };
+    }
+
+    private static Map<CrashPoint, AtomicLong> notReached(Workload w) {
+        return switch (w) {
+            case ITEMS -> NOT_REACHED;
+            case CASCADES -> CASCADE_NOT_REACHED;
+            case IDEMPOTENT -> IDEMPOTENT_NOT_REACHED;
+        };
+    }
+
+    /** The options of the matrix's databases: with the cascade or idempotency workload's types when it runs. */
+    private static KeelOptions.Builder options(FileIO io, CascadeModel.Writer cascades, IdempotencyModel.Writer idem) {
         KeelOptions.Builder b = FaultTestSupport.options(io);
-        return cascades == null ? b : b.entityTypes(CascadeModel.TYPES.toArray(EntityType[]::new));
+        if (cascades != null) {
+            b.entityTypes(CascadeModel.TYPES.toArray(EntityType[]::new));
+        }
+        if (idem != null) {
+            b.entityTypes(IdempotencyModel.TYPES.toArray(EntityType[]::new));
+        }
+        return b;
+    }
+
+    /**
+     * {@link FaultTestSupport#reopenAndVerify} for the idempotency workload: reopens in NORMAL mode,
+     * checks the report, the item writer's prefix and {@link IdempotencyModel#assertConsistent} (every
+     * acknowledged idempotent write with its record, no write without its key, no key without its
+     * write), retries every surviving key ({@link IdempotencyModel#assertReplays}: replayed, nothing
+     * written), sends a first run the crash lost again (its work runs now), runs a few more calls,
+     * closes, reopens clean and checks everything again.
+     */
+    private static void reopenAndVerifyIdempotent(Path dir, Writer writer, IdempotencyModel.Writer idem,
+            boolean aimedAtFirstRun, PowerLoss loss, String context, long seed) throws IOException {
+        SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        idem.beforeFirstRun = () -> { };
+        int attempted = idem.attempted.size();
+        int ackedBefore = idem.acked();
+        boolean inFlight = aimedAtFirstRun && attempted > ackedBefore;
+        // A first run acknowledged although the crash hit its commit: drop the response, as a client
+        // that timed out would; its retry below must replay it.
+        boolean dropped = aimedAtFirstRun && !inFlight && idem.dropLastResponse();
+        int items;
+        int m;
+        try (KeelDb db = KeelDb.open(dir, options(freshLayer(random), null, idem).build())) {
+            assertRepairReport(db.recoveryReport(), loss, context, seed);
+            items = assertPrefixes(db.snapshot(), List.of(writer), new int[] {writer.acked()}, Set.of(),
+                    context + "; first reopen", seed)[0];
+            m = IdempotencyModel.assertConsistent(db.snapshot(), idem, context + "; first reopen", seed);
+            if (dropped) {
+                assertEquals(attempted, m, "an acknowledged idempotent write (its response dropped by the test) is"
+                        + " missing; " + context + "; " + replay(seed));
+            }
+            if (aimedAtFirstRun) {
+                (dropped ? IN_FLIGHT_IDEMPOTENT_ACKED : inFlight && m == attempted ? IN_FLIGHT_IDEMPOTENT_APPLIED
+                        : IN_FLIGHT_IDEMPOTENT_ABSENT).incrementAndGet();
+            }
+            int replaysBefore = idem.replaysChecked;
+            IdempotencyModel.assertReplays(db, idem, m, context + "; first reopen", seed);
+            IdempotencyModel.Request lost = idem.resume(m);
+            if (lost != null) {
+                idem.resendLost(db, lost);
+                IDEMPOTENT_RESENT.incrementAndGet();
+            }
+            System.out.println("  ok: " + context + "; idempotency writer acknowledged " + ackedBefore + " of "
+                    + attempted + " first runs, found " + m + (inFlight ? " (a first run was in commit)" : dropped
+                    ? " (a first run acknowledged in commit, its response dropped)" : "")
+                    + ", retries replayed " + (idem.replaysChecked - replaysBefore) + (lost != null
+                    ? ", lost " + lost.key + " ran again" : "") + "; recovery events " + db.recoveryReport().events()
+                    .stream().map(e -> e.kind().toString()).toList());
+            for (int i = 0; i < 3; i++) {
+                idem.commitNext(db, false);
+            }
+        }
+        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE, null, idem).build())) {
+            assertTrue(db.recoveryReport().clean(), "a reopen after a clean close must find nothing to repair: "
+                    + db.recoveryReport() + "; " + context + "; " + replay(seed));
+            assertPrefixes(db.snapshot(), List.of(writer), new int[] {items}, Set.of(), context + "; second reopen",
+                    seed);
+            int again = IdempotencyModel.assertConsistent(db.snapshot(), idem, context + "; second reopen", seed);
+            assertEquals(idem.attempted.size(), again, "every first run after the recovery is acknowledged; " + context
+                    + "; " + replay(seed));
+            IdempotencyModel.assertReplays(db, idem, again, context + "; second reopen", seed);
+        }
+        IDEMPOTENT_ACKED.addAndGet(idem.acked());
+        IDEMPOTENT_REPLAYS.addAndGet(idem.replaysChecked);
     }
 
     /**
@@ -241,7 +398,7 @@ class CrashPointMatrixTest {
         boolean cascadeInFlight = aimedAtCascade && cascades.cascades.get(attempted - 1) != null;
         int items;
         int m;
-        try (KeelDb db = KeelDb.open(dir, options(freshLayer(random), cascades).build())) {
+        try (KeelDb db = KeelDb.open(dir, options(freshLayer(random), cascades, null).build())) {
             assertRepairReport(db.recoveryReport(), loss, context, seed);
             items = assertPrefixes(db.snapshot(), List.of(writer), new int[] {writer.acked()}, Set.of(),
                     context + "; first reopen", seed)[0];
@@ -263,7 +420,7 @@ class CrashPointMatrixTest {
             cascades.deleteLargestTeam(db);
             cascades.grow(db, false);
         }
-        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades).build())) {
+        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades, null).build())) {
             assertTrue(db.recoveryReport().clean(), "a reopen after a clean close must find nothing to repair: "
                     + db.recoveryReport() + "; " + context + "; " + replay(seed));
             assertPrefixes(db.snapshot(), List.of(writer), new int[] {items}, Set.of(), context + "; second reopen",
@@ -291,13 +448,25 @@ class CrashPointMatrixTest {
      * crash fails the test: nothing else is injected.
      */
     private static String runUntilCrash(CrashPoint point, long nth, Path dir, FaultyFileIO io, CrashInjector injector,
-            Writer writer, CascadeModel.Writer cascades, SplittableRandom random) {
+            Writer writer, CascadeModel.Writer cascades, IdempotencyModel.Writer idem, SplittableRandom random) {
         KeelDb db = null;
         int step = 0;
         try {
-            db = KeelDb.open(dir, options(io, cascades).crashHook(injector).build());
+            db = KeelDb.open(dir, options(io, cascades, idem).crashHook(injector).build());
             for (; step < MAX_STEPS && !injector.crashed(); step++) {
                 int dice = random.nextInt(100);
+                if (idem != null) {
+                    // The idempotency workload: mostly its calls, some with long notes (segments
+                    // rotate), and items, checkpoints and reopens now and then.
+                    if (dice < 55) {
+                        idem.commitNext(db, false);
+                        continue;
+                    } else if (dice < 63) {
+                        idem.commitNext(db, true);
+                        continue;
+                    }
+                    dice = random.nextInt(100);
+                }
                 if (cascades != null) {
                     // The cascade workload: mostly its transactions, some with long names (larger
                     // than a segment), and items now and then.
@@ -319,7 +488,7 @@ class CrashPointMatrixTest {
                 } else {
                     db.close();
                     db = null;
-                    db = KeelDb.open(dir, options(io, cascades).crashHook(injector).build());
+                    db = KeelDb.open(dir, options(io, cascades, idem).crashHook(injector).build());
                 }
             }
             if (!injector.crashed()) {
@@ -343,10 +512,12 @@ class CrashPointMatrixTest {
             return null;
         }
         io.reset();
-        return "crash at " + point + (nth < 0 ? " (in the commit of cascade delete " + -nth + ")" : " (time " + nth
-                + ")") + " after " + step + " steps, " + writer.acked() + " acknowledged of " + writer.attempted.size()
-                + " attempted" + (cascades == null ? "" : ", cascade writer " + cascades.acked() + " of "
-                + cascades.attempted.size()) + "; " + injector.appliedOptions();
+        return "crash at " + point + (nth < 0 ? " (in the commit of " + (idem != null ? "idempotent first run "
+                : "cascade delete ") + -nth + ")" : " (time " + nth + ")") + " after " + step + " steps, "
+                + writer.acked() + " acknowledged of " + writer.attempted.size() + " attempted" + (cascades == null ? ""
+                : ", cascade writer " + cascades.acked() + " of " + cascades.attempted.size()) + (idem == null ? ""
+                : ", idempotency writer " + idem.acked() + " of " + idem.attempted.size()) + "; "
+                + injector.appliedOptions();
     }
 
     /** A transaction with long payloads, so segments fill and rotate. */
@@ -362,12 +533,14 @@ class CrashPointMatrixTest {
 
     // ---- recovery points -----------------------------------------------------------------------
 
-    private static void recoveryCase(CrashPoint point, long seed, Path dir, boolean withCascades) throws Exception {
+    private static void recoveryCase(CrashPoint point, long seed, Path dir, Workload workload) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         Writer writer = new Writer(1, random.nextLong(), new Shape(7, 300, 0));
-        CascadeModel.Writer cascades = withCascades ? new CascadeModel.Writer(random.nextLong()) : null;
-        Map<CrashPoint, AtomicLong> notReached = cascades == null ? NOT_REACHED : CASCADE_NOT_REACHED;
-        RecoveryMode mode = prepareDamage(point, dir, writer, cascades, random);
+        CascadeModel.Writer cascades = workload == Workload.CASCADES ? new CascadeModel.Writer(random.nextLong()) : null;
+        IdempotencyModel.Writer idem = workload == Workload.IDEMPOTENT ? new IdempotencyModel.Writer(random.nextLong())
+                : null;
+        Map<CrashPoint, AtomicLong> notReached = notReached(workload);
+        RecoveryMode mode = prepareDamage(point, dir, writer, cascades, idem, random);
         if (mode == null) {
             notReached.get(point).incrementAndGet();
             return;
@@ -379,11 +552,16 @@ class CrashPointMatrixTest {
         CrashInjector counter = new CrashInjector(refIo);
         Map<Long, Map<String, Map<Long, Map<String, Object>>>> reference;
         Map<String, TreeMap<Long, Map<String, Object>>> cascadeReference = null;
+        Map<String, TreeMap<Long, Map<String, Object>>> idemReference = null;
         RecoveryReport refReport;
-        try (KeelDb db = KeelDb.open(refDir, options(refIo, cascades).recoveryMode(mode).crashHook(counter).build())) {
+        try (KeelDb db = KeelDb.open(refDir, options(refIo, cascades, idem).recoveryMode(mode).crashHook(counter)
+                .build())) {
             reference = WorkloadModel.contents(db.snapshot());
             if (cascades != null) {
                 cascadeReference = CascadeModel.contents(db.snapshot());
+            }
+            if (idem != null) {
+                idemReference = IdempotencyModel.contents(db.snapshot());
             }
             refReport = db.recoveryReport();
         }
@@ -405,7 +583,7 @@ class CrashPointMatrixTest {
         CrashInjector injector = new CrashInjector(io).powerLoss(new RandomPowerLoss(io, random.nextLong(), false));
         injector.crashAt(point, nth);
         try {
-            KeelDb db = KeelDb.open(dir, options(io, cascades).recoveryMode(mode).crashHook(injector).build());
+            KeelDb db = KeelDb.open(dir, options(io, cascades, idem).recoveryMode(mode).crashHook(injector).build());
             closeDead(db);
         } catch (KeelException expected) {
             // The power went out during recovery.
@@ -416,10 +594,22 @@ class CrashPointMatrixTest {
         String context = "recovery (" + mode + ") crashed at " + point + " (time " + nth + " of " + reached + "); "
                 + injector.appliedOptions();
         // Recovery after the crashed recovery ends where the uninterrupted one did.
-        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades).recoveryMode(mode).build())) {
+        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades, idem).recoveryMode(mode).build())) {
             assertEquals(reference, WorkloadModel.contents(db.snapshot()),
                     "recovery after a crash during recovery differs from recovery without one; " + context + "; "
                             + replay(seed));
+            if (idem != null) {
+                assertEquals(idemReference, IdempotencyModel.contents(db.snapshot()), "idempotency workload: recovery"
+                        + " after a crash during recovery differs from recovery without one; " + context + "; "
+                        + replay(seed));
+                // As for cascades: with only the repairs of a crash, the model must hold.
+                Set<RecoveryReport.EventKind> repairs = Set.of(RecoveryReport.EventKind.TORN_TAIL_CUT,
+                        RecoveryReport.EventKind.INCOMPLETE_TRANSACTION_DISCARDED,
+                        RecoveryReport.EventKind.TEMP_FILE_REMOVED, RecoveryReport.EventKind.STALE_GENERATION);
+                if (refReport.events().stream().allMatch(e -> repairs.contains(e.kind()))) {
+                    IdempotencyModel.assertConsistent(db.snapshot(), idem, context, seed);
+                }
+            }
             if (cascades != null) {
                 assertEquals(cascadeReference, CascadeModel.contents(db.snapshot()), "cascade workload: recovery after"
                         + " a crash during recovery differs from recovery without one; " + context + "; " + replay(seed));
@@ -435,15 +625,18 @@ class CrashPointMatrixTest {
             }
         }
         if (mode == RecoveryMode.NORMAL) {
-            if (cascades == null) {
+            if (idem != null) {
+                reopenAndVerifyIdempotent(dir, writer, idem, false, null, context, seed);
+            } else if (cascades == null) {
                 reopenAndVerify(dir, List.of(writer), new int[] {writer.acked()}, null, context, seed);
             } else {
                 reopenAndVerifyCascades(dir, writer, cascades, false, null, context, seed);
             }
         } else {
-            crashAfterForceThenOpenNormal(dir, reference, cascades, cascadeReference, random, context, seed);
+            crashAfterForceThenOpenNormal(dir, reference, cascades, cascadeReference, idem, idemReference, random,
+                    context, seed);
         }
-        (cascades == null ? CRASHED : CASCADE_CRASHED).get(point).incrementAndGet();
+        crashed(workload).get(point).incrementAndGet();
     }
 
     /**
@@ -452,21 +645,26 @@ class CrashPointMatrixTest {
      */
     private static void crashAfterForceThenOpenNormal(Path dir, Map<Long, Map<String, Map<Long, Map<String, Object>>>>
             reference, CascadeModel.Writer cascades, Map<String, TreeMap<Long, Map<String, Object>>> cascadeReference,
+            IdempotencyModel.Writer idem, Map<String, TreeMap<Long, Map<String, Object>>> idemReference,
             SplittableRandom random, String context, long seed) throws IOException {
         FaultyFileIO io = new FaultyFileIO();
         Writer later = new Writer(2, random.nextLong(), new Shape(4, 64, 0));
-        KeelDb db = KeelDb.open(dir, options(io, cascades).recoveryMode(RecoveryMode.FORCE).build());
+        KeelDb db = KeelDb.open(dir, options(io, cascades, idem).recoveryMode(RecoveryMode.FORCE).build());
         assertEquals(reference, WorkloadModel.contents(db.snapshot()), "second FORCE open; " + context + "; "
                 + replay(seed));
         if (cascades != null) {
             assertEquals(cascadeReference, CascadeModel.contents(db.snapshot()), "cascade workload, second FORCE open; "
                     + context + "; " + replay(seed));
         }
+        if (idem != null) {
+            assertEquals(idemReference, IdempotencyModel.contents(db.snapshot()), "idempotency workload, second FORCE"
+                    + " open; " + context + "; " + replay(seed));
+        }
         later.commitNext(db);
         later.commitNext(db);
         io.powerLoss();
         closeDead(db);
-        try (KeelDb reopened = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades).build())) {
+        try (KeelDb reopened = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades, idem).build())) {
             Map<Long, Map<String, Map<Long, Map<String, Object>>>> all = WorkloadModel.contents(reopened.snapshot());
             all.remove(later.owner);
             assertEquals(reference, all, "NORMAL open after FORCE recovery and a crash; " + context + "; "
@@ -474,6 +672,10 @@ class CrashPointMatrixTest {
             if (cascades != null) {
                 assertEquals(cascadeReference, CascadeModel.contents(reopened.snapshot()), "cascade workload, NORMAL"
                         + " open after FORCE recovery and a crash; " + context + "; " + replay(seed));
+            }
+            if (idem != null) {
+                assertEquals(idemReference, IdempotencyModel.contents(reopened.snapshot()), "idempotency workload,"
+                        + " NORMAL open after FORCE recovery and a crash; " + context + "; " + replay(seed));
             }
             WorkloadModel.assertPrefixes(reopened.snapshot(), List.of(later), new int[] {2}, reference.keySet(),
                     "commits after FORCE recovery; " + context, seed);
@@ -485,7 +687,7 @@ class CrashPointMatrixTest {
      * recover it with (null if the workload did not get there).
      */
     private static RecoveryMode prepareDamage(CrashPoint point, Path dir, Writer writer, CascadeModel.Writer cascades,
-            SplittableRandom random) throws IOException {
+            IdempotencyModel.Writer idem, SplittableRandom random) throws IOException {
         FaultyFileIO io = new FaultyFileIO();
         CrashInjector injector;
         CrashPoint first;
@@ -498,12 +700,12 @@ class CrashPointMatrixTest {
                         .withForgetUnsyncedDirectoryOps(false));
             }
             case RECOVERY_FORCE_AFTER_CHECKPOINT -> {
-                return prepareCorruption(dir, writer, cascades, random) ? RecoveryMode.FORCE : null;
+                return prepareCorruption(dir, writer, cascades, idem, random) ? RecoveryMode.FORCE : null;
             }
             case RECOVERY_MID_SEGMENT_DELETE -> {
                 // FORCE deletes every salvaged segment; NORMAL deletes empty preallocated ones.
                 if (random.nextBoolean()) {
-                    return prepareCorruption(dir, writer, cascades, random) ? RecoveryMode.FORCE : null;
+                    return prepareCorruption(dir, writer, cascades, idem, random) ? RecoveryMode.FORCE : null;
                 }
                 first = CrashPoint.COMMIT_MID_RECORD;
                 injector = new CrashInjector(io).powerLoss(new RandomPowerLoss(io, random.nextLong(), true));
@@ -516,7 +718,7 @@ class CrashPointMatrixTest {
             }
         }
         injector.crashAt(first, 1 + random.nextInt(first == CrashPoint.COMMIT_MID_RECORD ? 30 : 3));
-        if (runUntilCrash(first, 0, dir, io, injector, writer, cascades, random) == null) {
+        if (runUntilCrash(first, 0, dir, io, injector, writer, cascades, idem, random) == null) {
             return null;
         }
         // FORCE must treat a torn tail like NORMAL does (it once did not: see TornTailTest).
@@ -529,21 +731,27 @@ class CrashPointMatrixTest {
      * good ones, which NORMAL refuses and FORCE salvages.
      */
     private static boolean prepareCorruption(Path dir, Writer writer, CascadeModel.Writer cascades,
-            SplittableRandom random) throws IOException {
-        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades).build())) {
+            IdempotencyModel.Writer idem, SplittableRandom random) throws IOException {
+        try (KeelDb db = KeelDb.open(dir, options(NioFileIO.INSTANCE, cascades, idem).build())) {
             for (int i = 0; i < 3; i++) {
                 writer.commitNext(db);
                 if (cascades != null) {
                     cascades.commitNext(db, false);
                 }
+                if (idem != null) {
+                    idem.commitNext(db, false);
+                }
             }
         }
         FaultyFileIO io = new FaultyFileIO();
-        KeelDb db = KeelDb.open(dir, options(io, cascades).build());
+        KeelDb db = KeelDb.open(dir, options(io, cascades, idem).build());
         for (int i = 0, n = 3 + random.nextInt(10); i < n; i++) {
             writer.commitNext(db);
             if (cascades != null) {
                 cascades.commitNext(db, false);
+            }
+            if (idem != null) {
+                idem.commitNext(db, false);
             }
         }
         io.powerLoss();

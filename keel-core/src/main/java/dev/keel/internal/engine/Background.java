@@ -13,13 +13,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The database's background threads, all daemons named after the directory: one prepares log
- * segments ahead of need, one runs checkpoints, and in GROUP mode one syncs the log every window.
- * They are separate so that a long checkpoint can delay neither a segment nor a group sync.
+ * segments ahead of need, one runs checkpoints, one purges expired idempotency records every
+ * {@link KeelOptions#idempotencyPurgeInterval()}, and in GROUP mode one syncs the log every window.
+ * They are separate so that a long checkpoint can delay neither a segment nor a group sync, and a
+ * long purge (its commits wait for log syncs) delays no checkpoint.
  */
 final class Background {
     private final ExecutorService allocator;
     private final ScheduledExecutorService checkpoints;
     private final ScheduledExecutorService syncer;
+    private final ScheduledExecutorService purge;
     private final KeelOptions options;
 
     Background(Path directory, KeelOptions options) {
@@ -27,24 +30,39 @@ final class Background {
         String name = directory.getFileName() == null ? directory.toString() : directory.getFileName().toString();
         this.allocator = Executors.newSingleThreadExecutor(daemon("keel-segments-" + name));
         this.checkpoints = Executors.newSingleThreadScheduledExecutor(daemon("keel-checkpoint-" + name));
+        this.purge = Executors.newSingleThreadScheduledExecutor(daemon("keel-idempotency-purge-" + name));
         this.syncer = options.durability() == Durability.GROUP
                 ? Executors.newSingleThreadScheduledExecutor(daemon("keel-group-sync-" + name)) : null;
     }
 
     private static ThreadFactory daemon(String name) {
         return r -> {
-            Thread t = new Thread(r, name);
+            Thread t = new Worker(r, name);
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /** The threads of this class: work on them is not a caller's, so the errors it meets reach nobody yet. */
+    private static final class Worker extends Thread {
+        Worker(Runnable r, String name) {
+            super(r, name);
+        }
+    }
+
+    /** Whether the current thread is one of the background threads of some database. */
+    static boolean onBackgroundThread() {
+        return Thread.currentThread() instanceof Worker;
     }
 
     ExecutorService allocator() {
         return allocator;
     }
 
-    void start(Engine engine, Checkpointer checkpointer, WalWriter wal) {
+    void start(Engine engine, Checkpointer checkpointer, WalWriter wal, IdempotentWrites idempotent) {
         checkpointer.start(checkpoints);
+        long every = options.idempotencyPurgeInterval().toNanos();
+        purge.scheduleWithFixedDelay(idempotent::purgeInBackground, every, every, TimeUnit.NANOSECONDS);
         if (syncer != null) {
             long window = options.groupCommitWindow().toNanos();
             syncer.scheduleAtFixedRate(() -> {
@@ -63,8 +81,17 @@ final class Background {
         }
     }
 
-    /** Stops scheduling and waits for a running checkpoint or sync to finish. */
+    /**
+     * Stops the purge and waits for a running one to end (it stops between batches once the engine
+     * is closing). Must not be called holding the commit lock: the purge may be waiting for it.
+     */
+    void stopPurge() {
+        stopAndWait(purge);
+    }
+
+    /** Stops scheduling and waits for a running checkpoint, purge or sync to finish. */
     void stop() {
+        stopAndWait(purge);
         stopAndWait(checkpoints);
         if (syncer != null) {
             stopAndWait(syncer);
@@ -84,6 +111,7 @@ final class Background {
     }
 
     void shutdownNow() {
+        purge.shutdownNow();
         checkpoints.shutdownNow();
         allocator.shutdownNow();
         if (syncer != null) {

@@ -17,7 +17,8 @@ import java.util.List;
 import java.util.NavigableMap;
 
 /**
- * The integrity check of a commit, run under the commit lock on the store version the commit would
+ * The checks of a commit: first, the version check (first committer wins, {@link #checkVersions});
+ * then the integrity check, run under the commit lock on the store version the commit would
  * produce (the newest state plus this transaction), before anything is logged: every unique value
  * written is held by this entity only, every reference written points at an existing entity, and
  * no entity deleted is still referred to. A transaction already checked this against its own
@@ -28,6 +29,35 @@ import java.util.NavigableMap;
  */
 final class CommitChecks {
     private CommitChecks() {
+    }
+
+    /**
+     * First committer wins: every entity {@code tx} writes still has, in {@code head} (the newest
+     * state, before this commit), the version the transaction saw; an entity it inserted under a new
+     * id was not inserted meanwhile under that id explicitly. Else a retryable conflict.
+     */
+    static void checkVersions(TransactionImpl tx, Store head) {
+        for (NavigableMap<Long, TransactionImpl.Write> byId : tx.writes().values()) {
+            for (TransactionImpl.Write w : byId.values()) {
+                byte[] now = head.get(w.type().typeId(), w.id());
+                if (w.fresh()) {
+                    if (now != null) {
+                        // Only possible when another transaction inserted this id explicitly.
+                        throw new ConflictException(w.type().name() + "#" + w.id() + " was inserted with an explicit id"
+                                + " by a transaction that committed after this one began; nothing was written, retry"
+                                + " the transaction", head.lsn());
+                    }
+                    continue;
+                }
+                long version = now == null ? 0 : EntityCodec.version(now);
+                if (version != w.seenVersion()) {
+                    throw new ConflictException(w.type().name() + "#" + w.id() + " was " + (now == null ? "deleted"
+                            : "changed (version " + w.seenVersion() + " -> " + version + ")") + " by a transaction"
+                            + " that committed after this one began; nothing was written, retry the transaction",
+                            head.lsn());
+                }
+            }
+        }
     }
 
     /**

@@ -15,10 +15,10 @@ import dev.keel.StorageException;
 import dev.keel.Transaction;
 import dev.keel.fault.CrashPoint;
 import dev.keel.internal.codec.ByteWriter;
-import dev.keel.internal.entity.EntityCodec;
 import dev.keel.internal.entity.Schema;
 import dev.keel.internal.entity.SchemaCodec;
 import dev.keel.internal.entity.SchemaPlanner;
+import dev.keel.internal.entity.SystemTypes;
 import dev.keel.internal.recovery.Recovery;
 import dev.keel.internal.store.IndexCheck;
 import dev.keel.internal.store.Store;
@@ -71,6 +71,7 @@ public final class Engine implements TxContext {
     private final WalWriter wal;
     private final Background background;
     private final Checkpointer checkpointer;
+    private final IdempotentWrites idempotent;
     private final BootSequence boot;
     private final dev.keel.Health.Component fileSystemCheck;
     /** Recovery's measurements for boot metrics (not the Result: it holds the boot-time store version). */
@@ -103,6 +104,7 @@ public final class Engine implements TxContext {
         this.report = recovered.report();
         this.recordsQuarantined = recovered.recordsQuarantined();
         this.replayBytesPerSecond = recovered.replayBytesPerSecond();
+        this.idempotent = new IdempotentWrites(this);
         // Recovery migrated the checkpoint and the replayed records to plan.target() in memory.
         Store store = recovered.store();
         boolean readOnly = options.recoveryMode() == RecoveryMode.READ_ONLY;
@@ -165,7 +167,7 @@ public final class Engine implements TxContext {
                         commitDuringOpen(records, batch, commitLsn, check);
                     }
                 });
-                background.start(this, checkpointer, wal);
+                background.start(this, checkpointer, wal, idempotent);
             } catch (IOException | RuntimeException e) {
                 background.shutdownNow();
                 try {
@@ -305,8 +307,22 @@ public final class Engine implements TxContext {
         return wal == null;
     }
 
+    /** The stored entity types without the system types (see {@link SystemTypes}). */
     public List<EntityType> schema() {
-        return published.schema().entityTypes();
+        return published.schema().entityTypes().stream().filter(t -> !SystemTypes.isSystem(t.name())).toList();
+    }
+
+    /**
+     * Plans opening with {@code declared} (plus the system types, as an open adds them) against the
+     * newest stored schema, changing nothing; see {@link dev.keel.KeelDb#planSchema}.
+     */
+    public SchemaPlanner.Plan planSchema(List<EntityType> declared) {
+        return EngineOpener.plan(snapshotStore().schema(), declared, options);
+    }
+
+    /** Idempotent writes and the purge of their expired records; see {@link dev.keel.KeelDb#writeIdempotent}. */
+    public IdempotentWrites idempotentWrites() {
+        return idempotent;
     }
 
     public Throwable failure() {
@@ -395,6 +411,18 @@ public final class Engine implements TxContext {
         long maxMicros = Math.min(5_000, 20L << Math.min(attempt, 8));
         long micros = java.util.concurrent.ThreadLocalRandom.current().nextLong(maxMicros + 1);
         java.util.concurrent.locks.LockSupport.parkNanos(micros * 1_000);
+    }
+
+    /** {@link #awaitPublished} for every commit appended so far. */
+    void awaitPublishedHead() {
+        long lsn;
+        commitLock.lock();
+        try {
+            lsn = head.lsn();
+        } finally {
+            commitLock.unlock();
+        }
+        awaitPublished(lsn);
     }
 
     /** Waits (bounded, 10 s) until the published version includes {@code lsn} or the database fails. */
@@ -522,7 +550,7 @@ public final class Engine implements TxContext {
         }
         Throwable f = failure.get();
         if (f != null) {
-            if (byCaller) {
+            if (byCaller && !Background.onBackgroundThread()) {
                 failureDelivered = true;
             }
             throw new DatabaseFailedException("database " + directory + " failed earlier and accepts no writes until it"
@@ -563,7 +591,7 @@ public final class Engine implements TxContext {
         try {
             checkWritable();
             List<WalRecord> records = new ArrayList<>(tx.writeCount());
-            validate(tx);
+            CommitChecks.checkVersions(tx, head);
             long commitLsn = wal.nextLsn() + tx.writeCount();
             Store.Batch batch = head.batch();
             for (NavigableMap<Long, TransactionImpl.Write> byId : tx.writes().values()) {
@@ -612,30 +640,6 @@ public final class Engine implements TxContext {
         options.crashHook().reached(CrashPoint.COMMIT_AFTER_PUBLISH);
         checkpointer.afterCommit();
         return lsn;
-    }
-
-    private void validate(TransactionImpl tx) {
-        for (NavigableMap<Long, TransactionImpl.Write> byId : tx.writes().values()) {
-            for (TransactionImpl.Write w : byId.values()) {
-                byte[] now = head.get(w.type().typeId(), w.id());
-                if (w.fresh()) {
-                    if (now != null) {
-                        // Only possible when another transaction inserted this id explicitly.
-                        throw new ConflictException(w.type().name() + "#" + w.id() + " was inserted with an explicit id"
-                                + " by a transaction that committed after this one began; nothing was written, retry"
-                                + " the transaction", head.lsn());
-                    }
-                    continue;
-                }
-                long version = now == null ? 0 : EntityCodec.version(now);
-                if (version != w.seenVersion()) {
-                    throw new ConflictException(w.type().name() + "#" + w.id() + " was " + (now == null ? "deleted"
-                            : "changed (version " + w.seenVersion() + " -> " + version + ")") + " by a transaction"
-                            + " that committed after this one began; nothing was written, retry the transaction",
-                            head.lsn());
-                }
-            }
-        }
     }
 
     private byte[] withVersion(long version, byte[] encodedWithZeroVersion) {
@@ -702,7 +706,10 @@ public final class Engine implements TxContext {
     /** {@link #fail} from a caller's thread: the caller gets the exception, so it was reported. */
     private KeelException failForCaller(String what, Throwable cause) {
         KeelException e = fail(what, cause);
-        failureDelivered = true;
+        if (!Background.onBackgroundThread()) {
+            // A background commit (the purge) reports nobody: close still has to.
+            failureDelivered = true;
+        }
         return e;
     }
 
@@ -735,6 +742,8 @@ public final class Engine implements TxContext {
     private void closeAll() {
         Throwable error = null;
         if (wal != null) {
+            // Before the commit lock: a purge may be waiting for it to commit its current batch.
+            background.stopPurge();
             commitLock.lock();
             try {
                 background.stop();

@@ -1,19 +1,27 @@
 package dev.keel.internal.engine;
 
+import dev.keel.EntityType;
 import dev.keel.KeelOptions;
 import dev.keel.RecoveryMode;
 import dev.keel.StorageException;
+import dev.keel.internal.entity.Schema;
 import dev.keel.internal.entity.SchemaPlanner;
+import dev.keel.internal.entity.SystemTypes;
 import dev.keel.internal.io.FileIO;
 import dev.keel.internal.recovery.Recovery;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * The boot of an {@link Engine}: INIT (directory, lock, file system check), MIGRATE (checkpoint
  * and log read, schema planned against the declared types, checkpoint converted in memory), the
  * recovery phase of the mode (log replayed and converted, data validated, indexes built, repairs),
- * WARMUP (the engine: log writer, migration commit and steps, background work), READY. On any
+ * WARMUP (the engine: log writer, migration commit and steps, background work), READY. The
+ * system types ({@link SystemTypes}) are declared at every open besides the user's. On any
  * failure the boot moves to FAILED keeping the cause, everything opened so far is closed and the
  * lock released.
  */
@@ -49,10 +57,7 @@ final class EngineOpener {
             boot.moveTo(dev.keel.BootPhase.MIGRATE);
             Recovery recovery = Recovery.begin(io, directory, mode, options.crashHook(), boot);
             recovery.loadCheckpoint();
-            // Without declared types the stored schema is used as it is (and steps are not checked).
-            SchemaPlanner.Plan plan = SchemaPlanner.plan(recovery.storedSchema(), options.entityTypes(),
-                    options.entityTypes().isEmpty() ? null
-                            : options.migrations().stream().map(dev.keel.MigrationStep::name).toList())
+            SchemaPlanner.Plan plan = plan(recovery.storedSchema(), options.entityTypes(), options)
                     .requireCompatible();
             recovery.migrate(plan.target(), plan.toValidate(), options.strictMigration());
             boot.moveTo(dev.keel.BootPhase.recoveryPhase(mode));
@@ -74,6 +79,24 @@ final class EngineOpener {
             abandon(boot, engine, lock, e);
             throw e;
         }
+    }
+
+    /**
+     * What an open declaring {@code declared} plans against {@code stored}: the system types are
+     * always declared too (stored types not declared stay as they are); without declared types the
+     * stored schema is used as it is and user migration steps are not checked.
+     *
+     * @throws IllegalArgumentException a type is declared twice
+     */
+    static SchemaPlanner.Plan plan(Schema stored, List<EntityType> declared, KeelOptions options) {
+        Set<String> names = new HashSet<>();
+        for (EntityType t : declared) {
+            if (!names.add(Objects.requireNonNull(t, "declared type").name())) {
+                throw new IllegalArgumentException("entity type " + t.name() + " is declared twice");
+            }
+        }
+        return SchemaPlanner.plan(stored, SystemTypes.withSystemTypes(declared), declared.isEmpty() ? null
+                : options.migrations().stream().map(dev.keel.MigrationStep::name).toList());
     }
 
     /** A boot that failed: FAILED with its cause, the engine (if built) stopped, the lock released. */

@@ -7,6 +7,7 @@ import dev.keel.Index;
 import dev.keel.internal.entity.Schema;
 import dev.keel.internal.entity.StoredIndex;
 import dev.keel.internal.entity.StoredType;
+import dev.keel.internal.entity.SystemTypes;
 import dev.keel.internal.store.Store;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,10 @@ final class OnlineIndexBuild {
         if (t == null) {
             throw new IllegalArgumentException("unknown entity type '" + typeName + "'; stored types are "
                     + schema.types().stream().map(StoredType::name).toList());
+        }
+        if (SystemTypes.isSystem(t.name())) {
+            throw new IllegalArgumentException("entity type " + typeName + " is a system type; its indexes are"
+                    + " KeelDB's and cannot be changed");
         }
         for (StoredIndex ix : t.indexes()) {
             if (ix.index().equals(index)) {

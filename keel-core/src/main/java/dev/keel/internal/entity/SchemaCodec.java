@@ -160,7 +160,7 @@ public final class SchemaCodec {
             fields.add(readField(in, name, v1));
         }
         try {
-            EntityType.Builder b = EntityType.builder(name);
+            EntityType.Builder b = SystemTypes.builder(name);
             fields.forEach(b::field);
             int[] indexIds;
             if (v1) {

@@ -22,7 +22,9 @@ import java.util.Set;
  * {@code renamedFrom} names (a rename keeps the type id). A declared field matches the stored field
  * of its name, else the one its {@code renamedFrom} names (keeping the field id). An unmatched
  * declared field is added under the type's next field id; an unmatched stored field is dropped and
- * its id never reused. Stored types that are not declared stay stored unchanged.
+ * its id never reused. Stored types that are not declared stay stored unchanged. (The engine
+ * always declares the system types of {@link SystemTypes} besides the user's, so they are added to
+ * a schema that lacks them and migrated like any type.)
  *
  * <p>Compatible: added types and fields (a new required field needs a default), dropped fields,
  * renames, widened field types ({@link FieldType#widensTo}), changed defaults, rules, required-ness,
@@ -173,7 +175,7 @@ public final class SchemaPlanner {
 
     /** The stored form of a declared type: rename declarations removed. */
     private static EntityType asStored(EntityType d) {
-        EntityType.Builder b = EntityType.builder(d.name().intern());
+        EntityType.Builder b = SystemTypes.builder(d.name().intern());
         d.fields().forEach(f -> b.field(f.withoutRename().named(f.name().intern())));
         d.indexes().forEach(b::index);
         return b.build();

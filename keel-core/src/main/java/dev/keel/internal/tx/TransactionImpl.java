@@ -9,6 +9,7 @@ import dev.keel.internal.codec.ByteWriter;
 import dev.keel.internal.entity.EntityCodec;
 import dev.keel.internal.entity.RecordMapper;
 import dev.keel.internal.entity.StoredType;
+import dev.keel.internal.entity.SystemTypes;
 import dev.keel.internal.store.Store;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -42,6 +43,7 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
     private final ByteWriter scratch = new ByteWriter(256);
     private State state = State.ACTIVE;
     private int size;
+    private long committedLsn = -1;
 
     public TransactionImpl(Store snapshot, Path directory, TxContext context) {
         super(snapshot, directory);
@@ -180,12 +182,55 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
         return n;
     }
 
+    /**
+     * The stored type named {@code type} for a write by application code: system types are written
+     * only by the engine (see {@link #insertSystem}).
+     */
+    private StoredType writable(String type) {
+        StoredType t = type(type);
+        if (SystemTypes.isSystem(t.name())) {
+            throw new IllegalArgumentException("entity type " + t.name() + " is a system type: only KeelDB writes it"
+                    + (t.name().equals(SystemTypes.IDEMPOTENCY) ? " (through KeelDb.writeIdempotent)" : "")
+                    + "; it can be read, but not inserted, updated or deleted");
+        }
+        return t;
+    }
+
     @Override
     public long insert(String type, Map<String, ?> values) {
         checkActive();
         Objects.requireNonNull(values, "values");
         context.checkWritable();
+        return insert(writable(type), values);
+    }
+
+    /**
+     * Inserts an entity of a system type (which {@link #insert(String, Map)} refuses); for the
+     * engine's own records, written in the same transaction as the application's writes.
+     */
+    public long insertSystem(String type, Map<String, ?> values) {
+        checkActive();
+        Objects.requireNonNull(values, "values");
+        context.checkWritable();
         StoredType t = type(type);
+        if (!SystemTypes.isSystem(t.name())) {
+            throw new IllegalArgumentException(type + " is not a system type");
+        }
+        return insert(t, values);
+    }
+
+    /** Deletes an entity of a system type (which {@link #delete(String, long)} refuses); see {@link #insertSystem}. */
+    public boolean deleteSystem(String type, long id) {
+        checkActive();
+        context.checkWritable();
+        StoredType t = type(type);
+        if (!SystemTypes.isSystem(t.name())) {
+            throw new IllegalArgumentException(type + " is not a system type");
+        }
+        return delete(t, id);
+    }
+
+    private long insert(StoredType t, Map<String, ?> values) {
         byte[] encoded = EntityCodec.encode(t, 0, values, true, scratch);
         integrity.checkWrite(t, 0, encoded);
         long id = context.allocateId(t.typeId());
@@ -201,7 +246,7 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
             throw new IllegalArgumentException("entity id " + id + " is out of range; ids are 1 to " + (Long.MAX_VALUE - 1));
         }
         context.checkWritable();
-        StoredType t = type(type);
+        StoredType t = writable(type);
         if (current(t, id) != null) {
             throw new ConstraintViolationException(type, "id", "an entity " + type + "#" + id + " already exists;"
                     + " use update to change it or insert without an id to get a new one");
@@ -224,7 +269,7 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
         checkActive();
         Objects.requireNonNull(changes, "changes");
         context.checkWritable();
-        StoredType t = type(type);
+        StoredType t = writable(type);
         byte[] cur = current(t, id);
         if (cur == null) {
             throw new EntityNotFoundException(type, id);
@@ -250,7 +295,7 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
         Objects.requireNonNull(record, "record");
         checkActive();
         context.checkWritable();
-        StoredType t = type(mapped(record).entityType().name());
+        StoredType t = writable(mapped(record).entityType().name());
         if (current(t, id) == null) {
             throw new EntityNotFoundException(t.name(), id);
         }
@@ -263,7 +308,10 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
     public boolean delete(String type, long id) {
         checkActive();
         context.checkWritable();
-        StoredType t = type(type);
+        return delete(writable(type), id);
+    }
+
+    private boolean delete(StoredType t, long id) {
         if (current(t, id) == null) {
             return false;
         }
@@ -306,10 +354,17 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
     @Override
     public void commit() {
         checkActive();
-        if (size > 0) {
-            context.commit(this);
-        }
+        committedLsn = size > 0 ? context.commit(this) : store.lsn();
         state = State.COMMITTED;
+    }
+
+    @Override
+    public long committedLsn() {
+        if (state != State.COMMITTED) {
+            throw new IllegalStateException("the transaction " + (state == State.ACTIVE ? "has not committed yet;"
+                    + " call commit() first" : "was rolled back; it has no commit LSN"));
+        }
+        return committedLsn;
     }
 
     @Override
