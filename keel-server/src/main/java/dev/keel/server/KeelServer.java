@@ -59,14 +59,19 @@ public final class KeelServer implements AutoCloseable {
                     + " anyone who can reach it could read and change the data. Configure tokens (--token-file or"
                     + " KEEL_TOKENS) or bind 127.0.0.1");
         }
-        List<EntityType> declared = List.of();
+        List<EntityType> declared = dev.keel.server.schema.SchemaDocument.load(config.schemaFile());
         ObjectMapper json = JsonMappers.forConfig(config);
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         DatabaseHolder database = new DatabaseHolder(config.dataDirectory(), declared,
-                b -> b.durability(config.durability()), config.requestTimeout());
+                b -> b.durability(config.durability()).idempotencyKeyTtl(config.idempotencyKeyTtl()),
+                config.requestTimeout());
         ServerContext context = new ServerContext(config, database, json, metrics);
         List<RouteModule> modules = new ArrayList<>();
         // Route modules, one line each.
+        modules.add(new dev.keel.server.api.EntityRoutes());
+        modules.add(new dev.keel.server.api.ListRoutes());
+        modules.add(new dev.keel.server.api.TransactionRoutes());
+        modules.add(new dev.keel.server.schema.SchemaRoutes());
         try {
             Javalin app = Javalin.create(cfg -> configure(cfg, context, modules)).start(config.host(), config.port());
             KeelServer server = new KeelServer(config, database, app, metrics);
@@ -85,6 +90,9 @@ public final class KeelServer implements AutoCloseable {
         cfg.http.maxRequestSize = context.config().maxBodyBytes();
         cfg.http.generateEtags = false;
         cfg.routes.exception(Exception.class, (e, ctx) -> Problems.write(ctx, Problems.of(e), context.json()));
+        // Javalin maps HttpResponseException (e.g. 413 from bodyAsBytes) itself unless this is registered.
+        cfg.routes.exception(io.javalin.http.HttpResponseException.class,
+                (e, ctx) -> Problems.write(ctx, Problems.of(e), context.json()));
         cfg.routes.error(404, ctx -> {
             if (!isProblem(ctx.res().getContentType())) {
                 Problems.write(ctx, ApiException.notFound("no endpoint " + ctx.method() + " " + ctx.path()

@@ -7,6 +7,7 @@ import dev.keel.ConstraintViolationException;
 import dev.keel.DatabaseClosedException;
 import dev.keel.DatabaseFailedException;
 import dev.keel.EntityNotFoundException;
+import dev.keel.IdempotencyKeyException;
 import dev.keel.KeelException;
 import dev.keel.MigrationException;
 import dev.keel.ReadOnlyException;
@@ -33,11 +34,12 @@ import org.slf4j.LoggerFactory;
  * these, never on {@code detail}:
  *
  * <pre>
- * 400 bad-request, invalid-field, invalid-json, unknown-field
+ * 400 bad-request, invalid-field, invalid-json, unknown-field, invalid-cursor, invalid-schema
  * 401 unauthorized            403 forbidden
  * 404 not-found, unknown-type, entity-not-found
  * 405 method-not-allowed      413 body-too-large
- * 409 conflict, unique-violation, reference-restrict, read-only, idempotency-in-progress
+ * 409 conflict, unique-violation, reference-restrict, read-only, idempotency-in-progress,
+ *     schema-managed-by-file
  * 412 version-mismatch        415 unsupported-media-type
  * 422 constraint-violation, schema-incompatible, idempotency-key-reused
  * 500 internal                503 not-ready, shutting-down, storage-failed, timeout
@@ -84,6 +86,14 @@ public final class Problems {
     }
 
     private static ApiException fromKeel(KeelException k) {
+        if (k instanceof IdempotencyKeyException i) {
+            return switch (i.reason()) {
+                case IN_PROGRESS -> new ApiException(409, "idempotency-in-progress", "Request in progress",
+                        k.getMessage()).header("Retry-After", "1");
+                case REUSED_WITH_DIFFERENT_REQUEST -> new ApiException(422, "idempotency-key-reused",
+                        "Idempotency key reused", k.getMessage());
+            };
+        }
         if (k instanceof EntityNotFoundException) {
             return new ApiException(404, "entity-not-found", "Entity not found", k.getMessage());
         }
