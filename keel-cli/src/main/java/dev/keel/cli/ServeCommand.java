@@ -7,6 +7,7 @@ import dev.keel.server.DatabaseHolder;
 import dev.keel.server.KeelServer;
 import dev.keel.server.ServerConfig;
 import dev.keel.server.ServerConfig.Token;
+import dev.keel.server.schema.SchemaDocumentException;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +55,7 @@ import picocli.CommandLine.ParameterException;
             "  keel serve --schema schema.yaml --durability group"},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {"0:--help, --version (a running server stops only by a signal: 143 or 130 below)",
+            "1:the --schema file is not a valid schema document (every error is listed)",
             "4:the data directory is a file, or a non-empty directory that is not a KeelDB database",
             "5:the port cannot be bound (in use, or not allowed)", ExitCodes.L_USAGE, ExitCodes.L_INTERNAL,
             "143:stopped by SIGTERM (130: Ctrl-C / SIGINT), after a graceful shutdown"})
@@ -203,6 +205,9 @@ final class ServeCommand extends KeelCommand {
     private KeelServer start(ServerConfig config) {
         try {
             return KeelServer.start(config);
+        } catch (SchemaDocumentException e) {
+            throw new CliException(ExitCodes.PROBLEMS, e.getMessage(), "fix the schema file (docs/server-schema.md"
+                    + " describes it); nothing was started");
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         } catch (RuntimeException e) {

@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
 final class ServeProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on https?://[^ ]*:(\\d+)");
     private static final long START_TIMEOUT_MILLIS = 60_000;
+    private static final Pattern CURL_URL = Pattern.compile("'?(https?://[^' ]+)'?");
+    private static final Pattern CURL_METHOD = Pattern.compile(" -X ([A-Z]+) ");
+    private static final Pattern CURL_BODY = Pattern.compile(" -d '(.*)'$");
 
     private final Process process;
     private final List<String> out = new ArrayList<>();
@@ -94,6 +97,33 @@ final class ServeProcess implements AutoCloseable {
             request.header(headers[i], headers[i + 1]);
         }
         return client.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Sends what a {@code curl} line the server printed would send: its {@code -X} method (GET without),
+     * URL and {@code -d} JSON body; {@code headers} are added (name, value pairs).
+     */
+    HttpResponse<String> curl(String line, String... headers) throws Exception {
+        Matcher url = CURL_URL.matcher(line);
+        if (!line.strip().startsWith("curl ") || !url.find()) {
+            throw new AssertionError("not a curl command with a URL: " + line);
+        }
+        Matcher method = CURL_METHOD.matcher(line);
+        Matcher body = CURL_BODY.matcher(line);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url.group(1)));
+        if (body.find()) {
+            b.header("Content-Type", "application/json").method(method.find() ? method.group(1) : "POST",
+                    HttpRequest.BodyPublishers.ofString(body.group(1)));
+        } else {
+            b.method(method.find() ? method.group(1) : "GET", HttpRequest.BodyPublishers.noBody());
+        }
+        return send(b, headers);
+    }
+
+    /** The printed {@code curl} line that contains {@code text}. */
+    String printedCurl(String text) {
+        return out().stream().filter(l -> l.strip().startsWith("curl ") && l.contains(text)).findFirst()
+                .orElseThrow(() -> new AssertionError("no printed curl line with " + text + "; " + this));
     }
 
     URI uri(String path) throws InterruptedException {

@@ -41,6 +41,15 @@ class ServeProcessTest {
                     "-X PUT http://127.0.0.1:" + port + "/v1/schema",
                     "-X POST http://127.0.0.1:" + port + "/v1/entities/Note",
                     "kill -TERM " + serve.pid());
+            // The printed commands work, in order: declare a type, insert, list.
+            HttpResponse<String> schema = serve.curl(serve.printedCurl("/v1/schema"));
+            assertEquals(200, schema.statusCode(), schema.body());
+            HttpResponse<String> created = serve.curl(serve.printedCurl("-X POST"));
+            assertEquals(201, created.statusCode(), created.body());
+            assertContains(created.body(), "\"type\":\"Note\"", "\"values\":{\"text\":\"hello\",\"stars\":5}");
+            HttpResponse<String> list = serve.curl(serve.printedCurl("?limit=10"));
+            assertEquals(200, list.statusCode(), list.body());
+            assertContains(list.body(), "\"text\":\"hello\"");
             HttpResponse<String> r = serve.get("/no/such/endpoint");
             assertEquals(404, r.statusCode(), r.body());
             assertContains(r.body(), "\"code\":\"not-found\"");
@@ -49,9 +58,9 @@ class ServeProcessTest {
                     && serve.outText().contains("stopped: the database was closed cleanly"), serve.toString());
             assertFalse(serve.err().contains("Exception"), serve.err());
         }
-        // The directory is a database and free again.
+        // The directory is free again, and holds what was written.
         try (KeelDb db = KeelDb.open(tmp.resolve("keel-data"))) {
-            assertEquals(0, db.schema().size());
+            assertEquals(1, db.snapshot().count("Note"));
         }
     }
 
@@ -73,6 +82,31 @@ class ServeProcessTest {
                     "-X POST http://127.0.0.1:" + port + "/v1/entities/Company -H 'Content-Type: application/json'"
                             + " -d '{\"values\":{\"name\":\"example\"}}'");
             assertFalse(serve.outText().contains("/v1/schema"), "no schema to declare: " + serve.outText());
+            HttpResponse<String> created = serve.curl(serve.printedCurl("-X POST"));
+            assertEquals(201, created.statusCode(), created.body());
+            HttpResponse<String> list = serve.curl(serve.printedCurl("?limit=10"));
+            assertContains(list.body(), "\"name\":\"Initech\"", "\"name\":\"example\"");
+            assertEquals(SIGTERM_EXIT, serve.stop(), serve.toString());
+        }
+    }
+
+    @Test
+    void aSchemaFileDeclaresTheTypesAtStart() throws Exception {
+        Files.writeString(tmp.resolve("schema.yaml"), """
+                types:
+                  - name: Task
+                    fields:
+                      - {name: title, type: TEXT, required: true, maxLength: 5}
+                      - {name: state, type: TEXT, required: true, oneOf: [todo, done]}
+                """);
+        try (ServeProcess serve = ServeProcess.start(tmp, Map.of(), "--schema", "schema.yaml", "--port", "0")) {
+            serve.port();
+            assertContains(serve.awaitLine("ready in "), "1 entity type(s): Task");
+            serve.awaitLine("Stop with");
+            assertContains(serve.outText(), ", schema: schema.yaml");
+            HttpResponse<String> created = serve.curl(serve.printedCurl("-X POST"));
+            assertEquals(201, created.statusCode(), created.body());
+            assertContains(created.body(), "\"values\":{\"title\":\"examp\",\"state\":\"todo\"}");
             assertEquals(SIGTERM_EXIT, serve.stop(), serve.toString());
         }
     }

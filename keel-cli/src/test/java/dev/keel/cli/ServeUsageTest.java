@@ -76,6 +76,22 @@ class ServeUsageTest {
     }
 
     @Test
+    void aSchemaFileWithErrorsIs1ListingEveryErrorAndStartsNothing() throws IOException {
+        Path bad = Files.writeString(tmp.resolve("schema.yaml"), """
+                types:
+                  - name: Person
+                    fields:
+                      - {name: age, type: INT, min: 10, max: 5}
+                      - {name: nick, type: TEXT, requird: true}
+                """);
+        Cli.Result r = serve("--schema", bad.toString(), "--port", "0");
+        assertEquals(1, r.exitCode(), r.toString());
+        assertContains(r.err(), "keel serve: schema file ", "is not a valid schema document (2 errors)",
+                "min 10 is above max 5", "requird", "fix the schema file");
+        assertFalse(Files.exists(tmp.resolve("db")), "nothing was created");
+    }
+
+    @Test
     void aNonLoopbackHostWithoutTokensIsRefused() {
         assertUsage(serve("--host", "0.0.0.0", "--port", "0"), "refusing to listen on 0.0.0.0 without authentication",
                 "--token-file or KEEL_TOKENS");
