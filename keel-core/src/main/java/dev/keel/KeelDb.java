@@ -289,4 +289,14 @@ public final class KeelDb implements AutoCloseable {
     public void close() {
         engine.close();
     }
+
+    /**
+     * Counters since this instance opened: commits, log syncs and bytes, group-commit batches,
+     * checkpoints (see {@link DatabaseStatistics}). A counter moves only after what it counts
+     * succeeded: a commit once acknowledged, a checkpoint once installed. Cheap (a few volatile
+     * reads), for metrics scrapes. Thread-safe; also works after close (the last values).
+     */
+    public DatabaseStatistics statistics() {
+        return dev.keel.internal.engine.EngineStatistics.of(engine);
+    }
 }

@@ -202,37 +202,68 @@ public final class DatabaseHolder implements AutoCloseable {
         close(Duration.ZERO);
     }
 
-    /** See {@link #close()}. */
+    /**
+     * See {@link #close()}. {@code drain} bounds the whole wait: for requests inside
+     * {@link #withDatabase} or a schema change to finish, and for a database still opening. A
+     * database still opening when the bound ends (a long recovery) is closed as soon as its open
+     * finishes, on a background thread; this returns without waiting for it (stopping the process
+     * meanwhile is safe: the next start recovers again).
+     *
+     * @throws dev.keel.KeelException closing the database reported an error
+     */
     public void close(Duration drain) {
         shuttingDown = true;
+        long deadline = System.nanoTime() + Math.max(0, drain.toNanos());
         boolean locked = false;
         try {
-            locked = lock.writeLock().tryLock(drain.toMillis(), TimeUnit.MILLISECONDS);
+            locked = lock.writeLock().tryLock(Math.max(0, drain.toNanos()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         try {
+            if (closed) {
+                return;
+            }
+            closed = true;
             if (!locked) {
-                LOG.warn("requests still running after the {} ms drain; closing anyway", drain.toMillis());
+                LOG.warn("requests still use the database after the {} ms drain; closing it anyway (they are not"
+                        + " acknowledged)", drain.toMillis());
             }
             KeelBoot b = boot;
-            if (!closed) {
-                closed = true;
-                if (b.isDone() && b.failure().isEmpty()) {
-                    b.await().close();
-                } else if (!b.isDone()) {
-                    // Still opening: wait for it, then close what it opened.
-                    try {
-                        b.await().close();
-                    } catch (RuntimeException e) {
-                        LOG.debug("open failed while shutting down", e);
-                    }
-                }
+            if (!b.isDone()) {
+                awaitOpen(b, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+            if (!b.isDone()) {
+                LOG.warn("database {} is still opening ({}); it will be closed as soon as its open finishes", directory,
+                        b.progress().phase());
+                closeWhenOpen(b);
+            } else if (b.failure().isEmpty()) {
+                b.await().close();
             }
         } finally {
             if (locked) {
                 lock.writeLock().unlock();
             }
         }
+    }
+
+    private static void awaitOpen(KeelBoot b, Duration timeout) {
+        try {
+            b.await(timeout);
+        } catch (RuntimeException e) {
+            LOG.debug("open failed while shutting down", e);
+        }
+    }
+
+    private void closeWhenOpen(KeelBoot b) {
+        Thread t = new Thread(() -> {
+            try {
+                b.await().close();
+            } catch (RuntimeException e) {
+                LOG.debug("open failed while shutting down", e);
+            }
+        }, "keel-close-after-open " + directory);
+        t.setDaemon(true);
+        t.start();
     }
 }

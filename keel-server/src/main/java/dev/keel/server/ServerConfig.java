@@ -27,7 +27,10 @@ import java.util.Set;
  * @param maxStringLength longest accepted JSON string in characters (400 above it); default 1 Mi
  * @param maxVectorLength most elements in a vector value (400 above it); default 4096
  * @param maxPageSize most entities in one page of a list; default 1000 (default page 100)
- * @param requestTimeout longest a request may run before it is answered 503; default 30 s
+ * @param requestTimeout the connection idle timeout (a client silent that long while sending its request or
+ *        reading the answer is disconnected) and the longest a request waits for a schema change holding the
+ *        database before it is answered 503 {@code timeout}; a database operation that has begun is not cut
+ *        short (see {@link dev.keel.server.ops.ServerOps}); default 30 s
  * @param shutdownDrain how long a graceful shutdown waits for in-flight requests; default 10 s
  * @param idempotencyKeyTtl how long an idempotency key is remembered; default 24 h
  * @param accessLog whether each request is logged (method, path, status, time, bytes); default on

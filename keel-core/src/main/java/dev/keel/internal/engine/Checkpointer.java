@@ -47,6 +47,9 @@ final class Checkpointer {
     private final RecoveryTimeBound bound;
     private final java.time.InstantSource clock;
     private volatile java.time.Instant lastCheckpointAt;
+    /** Checkpoints installed, and how long the last one took; written under {@code running}. */
+    private volatile long installed;
+    private volatile java.time.Duration lastDuration;
 
     /**
      * {@code recoveredLogBytes}: log bytes after the recovered checkpoint that stayed in the log
@@ -156,7 +159,18 @@ final class Checkpointer {
         }
     }
 
+    /** Checkpoints this instance installed. */
+    long installed() {
+        return installed;
+    }
+
+    /** How long the last installed checkpoint took, or null if none was. */
+    java.time.Duration lastDuration() {
+        return lastDuration;
+    }
+
     private long checkpointLocked() {
+        long started = System.nanoTime();
         try {
             wal.sync();
             engine.publishSynced();
@@ -175,6 +189,8 @@ final class Checkpointer {
             bytesAtLast = bytes;
             lastNanos = System.nanoTime();
             lastCheckpointAt = clock.instant();
+            lastDuration = java.time.Duration.ofNanos(System.nanoTime() - started);
+            installed++;
             LOG.debug("checkpoint {} installed, {} log segments retired", written.getFileName(), retired);
             return lastLsn;
         } catch (IOException | RuntimeException e) {

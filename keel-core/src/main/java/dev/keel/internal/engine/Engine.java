@@ -91,6 +91,8 @@ public final class Engine implements TxContext {
     private volatile Store published;
     /** Whether some caller got an exception carrying the failure (else close reports it). */
     private volatile boolean failureDelivered;
+    /** Commits acknowledged since open, for {@link EngineStatistics}. */
+    final java.util.concurrent.atomic.LongAdder commits = new java.util.concurrent.atomic.LongAdder();
 
     Engine(Path directory, KeelOptions options, ProcessLock lock, Recovery.Result recovered,
             SchemaPlanner.Plan plan, BootSequence boot, dev.keel.Health.Component fileSystemCheck,
@@ -638,6 +640,7 @@ public final class Engine implements TxContext {
         options.crashHook().reached(CrashPoint.COMMIT_AFTER_SYNC);
         publishUpTo(options.durability() == Durability.SYNC ? wal.durableLsn() : wal.writtenLsn());
         options.crashHook().reached(CrashPoint.COMMIT_AFTER_PUBLISH);
+        commits.increment();
         checkpointer.afterCommit();
         return lsn;
     }

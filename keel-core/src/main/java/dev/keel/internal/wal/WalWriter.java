@@ -118,6 +118,8 @@ public final class WalWriter implements Closeable {
 
     // Commits appended since the leader last drained (guarded by this), and a leader waiting for them.
     private long pendingCommits;
+    /** Commits appended since the last sync drained (guarded by this); for {@link #writeStats()}. */
+    private long unsyncedCommits;
     private volatile Thread gatheringLeader;
     private volatile long gatherTarget;
 
@@ -260,6 +262,7 @@ public final class WalWriter implements Closeable {
         bytesAppended += size;
         appendedLsn = nextLsn - 1;
         pendingCommits++;
+        unsyncedCommits++;
         Thread gathering = gatheringLeader;
         if (gathering != null && pendingCommits >= gatherTarget) {
             LockSupport.unpark(gathering);
@@ -305,9 +308,14 @@ public final class WalWriter implements Closeable {
             List<Chunk> batch = new ArrayList<>();
             long last;
             long commits;
+            long syncedCommits = 0;
             synchronized (this) {
                 commits = pendingCommits;
                 pendingCommits = 0;
+                if (sync) {
+                    syncedCommits = unsyncedCommits;
+                    unsyncedCommits = 0;
+                }
                 batch.addAll(sealed);
                 sealed.clear();
                 if (pending.position() > 0) {
@@ -318,6 +326,10 @@ public final class WalWriter implements Closeable {
                 }
                 last = appendedLsn;
             }
+            long bytes = 0;
+            for (Chunk c : batch) {
+                bytes += c.bytes.position();
+            }
             long start = System.nanoTime();
             try {
                 writeBatch(batch, sync);
@@ -325,6 +337,7 @@ public final class WalWriter implements Closeable {
                 failure = e;
                 throw e;
             }
+            writeStats = writeStats.after(bytes, sync, syncedCommits);
             if (sync) {
                 durableLsn = last;
                 lastSyncNanos = System.nanoTime() - start;
@@ -462,6 +475,28 @@ public final class WalWriter implements Closeable {
                 it.remove();
             }
         }
+    }
+
+    /**
+     * What the log wrote since open, counted after the write (and the sync) returned: bytes written to
+     * the operating system, bytes synced, syncs that made commits durable, the commits they covered and
+     * the most covered by one.
+     */
+    public record WriteStats(long bytesWritten, long bytesSynced, long commitSyncs, long syncedCommits,
+            long largestSync) {
+        WriteStats after(long bytes, boolean synced, long commits) {
+            long written = bytesWritten + bytes;
+            return new WriteStats(written, synced ? written : bytesSynced, commitSyncs + (commits > 0 ? 1 : 0),
+                    syncedCommits + commits, Math.max(largestSync, commits));
+        }
+    }
+
+    /** Replaced by the flush leader only, after each successful flush. */
+    private volatile WriteStats writeStats = new WriteStats(0, 0, 0, 0, 0);
+
+    /** What the log wrote and synced since open. */
+    public WriteStats writeStats() {
+        return writeStats;
     }
 
     /** Log sync latencies since open: count, last, longest and total, in nanoseconds. */
