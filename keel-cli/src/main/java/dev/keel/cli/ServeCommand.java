@@ -7,7 +7,11 @@ import dev.keel.server.DatabaseHolder;
 import dev.keel.server.KeelServer;
 import dev.keel.server.ServerConfig;
 import dev.keel.server.ServerConfig.Token;
+import dev.keel.server.ops.ShutdownSignals;
+import dev.keel.server.ops.TokenFile;
 import dev.keel.server.schema.SchemaDocumentException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -33,9 +38,10 @@ import picocli.CommandLine.ParameterException;
  * fails to open is reported on stderr and by the readiness probe, and the server keeps running
  * (alive, not ready) instead of exiting, as the server does under Kubernetes.
  *
- * <p>Shutdown: SIGTERM or SIGINT runs a JVM shutdown hook that closes the server gracefully (readiness
+ * <p>Shutdown: {@link ShutdownSignals}: SIGTERM or SIGINT closes the server gracefully (readiness
  * goes false, requests in flight get {@code --shutdown-drain}, the database closes cleanly, which
- * checkpoints). The process then exits with the signal's status (143 for SIGTERM, 130 for SIGINT).
+ * checkpoints), then the process exits with 128 + the signal number (143 for SIGTERM, 130 for
+ * SIGINT); a second signal stops it at once.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         defaultValueProvider = ServeValues.Defaults.class,
@@ -55,10 +61,12 @@ import picocli.CommandLine.ParameterException;
             "  keel serve --schema schema.yaml --durability group"},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {"0:--help, --version (a running server stops only by a signal: 143 or 130 below)",
-            "1:the --schema file is not a valid schema document (every error is listed)",
+            "1:the --schema file is not a valid schema document (every error is listed); or closing the database"
+                + " failed at shutdown (logged)",
             "4:the data directory is a file, or a non-empty directory that is not a KeelDB database",
             "5:the port cannot be bound (in use, or not allowed)", ExitCodes.L_USAGE, ExitCodes.L_INTERNAL,
-            "143:stopped by SIGTERM (130: Ctrl-C / SIGINT), after a graceful shutdown"})
+            "143:stopped by SIGTERM (130: Ctrl-C / SIGINT), after a graceful shutdown; a second signal stops at"
+                + " once"})
 final class ServeCommand extends KeelCommand {
     @Option(names = "--data", paramLabel = "DIR", description = "the database directory (default: ${DEFAULT-VALUE};"
             + " created if absent)")
@@ -116,31 +124,43 @@ final class ServeCommand extends KeelCommand {
         ServerConfig config = config();
         boolean existing = Files.isDirectory(data) && DatabaseDirectory.isDatabase(data);
         if (Files.exists(data) && !existing) {
-            DatabaseDirectory.requireEmptyOrAbsent(data, false, "data directory", ExitCodes.NOT_A_DATABASE);
+            requireNewDataDirectory(data);
         }
         showServerLogs();
         long started = System.nanoTime();
         KeelServer server = start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            out().println("shutting down: finishing requests in flight (up to "
-                    + ServeValues.formatDuration(config.shutdownDrain()) + "), then closing the database");
-            out().flush();
-            try {
-                server.close();
-                out().println("stopped: the database was closed cleanly");
-            } finally {
-                out().flush();
-                stopped.countDown();
-            }
-        }, "keel-serve-shutdown"));
+        ShutdownSignals.install(server);
         printListening(server, existing);
         awaitOpen(server, started);
         out().printf("Stop with Ctrl-C or `kill -TERM %d`: requests in flight get %s, then the database closes"
                 + " cleanly.%n", ProcessHandle.current().pid(), ServeValues.formatDuration(config.shutdownDrain()));
         out().flush();
-        stopped.await();
+        // The signal handler closes the server and ends the process; this thread only waits for that.
+        new CountDownLatch(1).await();
         return ExitCodes.OK;
+    }
+
+    /**
+     * A data directory that is not a database yet must be empty (or hold only {@code lost+found}, as a
+     * freshly formatted volume mounted there does): serving a directory of other files by mistake would
+     * write the database among them.
+     */
+    private static void requireNewDataDirectory(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new CliException(ExitCodes.NOT_A_DATABASE, "data directory " + dir + " is a file, not a directory");
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            List<String> other = files.map(f -> f.getFileName().toString()).filter(n -> !n.equals("lost+found"))
+                    .sorted().limit(3).toList();
+            if (!other.isEmpty()) {
+                throw new CliException(ExitCodes.NOT_A_DATABASE, "data directory " + dir + " is not empty and not a"
+                        + " KeelDB database (it holds " + String.join(", ", other) + (other.size() == 3 ? ", ..." : "")
+                        + ")", "give a new or empty directory, or the directory of an existing database; nothing was"
+                        + " written");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** The configuration, or a usage error (64) naming the option that is wrong. */
@@ -174,9 +194,9 @@ final class ServeCommand extends KeelCommand {
         Set<Token> tokens = new LinkedHashSet<>();
         try {
             if (tokenFile != null) {
-                tokens.addAll(ServeTokens.fromFile(tokenFile));
+                tokens.addAll(TokenFile.read(tokenFile));
             }
-            tokens.addAll(ServeTokens.fromEnv(System.getenv(ServeTokens.ENV)));
+            tokens.addAll(TokenFile.parseEnv(System.getenv(TokenFile.ENV)));
             return ServerConfig.builder().dataDirectory(data).host(host).port(port).schemaFile(schema)
                     .durability(durability).tokens(tokens).tls(tlsKeystore, password).maxBodyBytes(maxBodyBytes)
                     .requestTimeout(requestTimeout).shutdownDrain(shutdownDrain).idempotencyKeyTtl(idempotencyTtl)

@@ -52,7 +52,7 @@ final class ServeProcess implements AutoCloseable {
                 KeelCli.class.getName(), "serve"));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
-        pb.environment().remove(ServeTokens.ENV);
+        pb.environment().remove(dev.keel.server.ops.TokenFile.ENV);
         pb.environment().putAll(env);
         return new ServeProcess(pb.start());
     }

@@ -10,7 +10,6 @@ import dev.keel.Durability;
 import dev.keel.EntityType;
 import dev.keel.Field;
 import dev.keel.server.ServerConfig;
-import dev.keel.server.ServerConfig.Token;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine.TypeConversionException;
@@ -99,13 +97,14 @@ class ServeUsageTest {
 
     @Test
     void tokenFileProblemsNameTheLineButNotTheToken() throws IOException {
-        assertUsage(serve("--token-file", tmp.resolve("none.txt").toString()), "--token-file", "no such file");
+        assertUsage(serve("--token-file", tmp.resolve("none.txt").toString()), "token file", "none.txt does not exist");
         Path shortToken = Files.writeString(tmp.resolve("short.txt"), "# tokens\n" + TOKEN + "\nsecret12 read-only\n");
         Cli.Result r = serve("--token-file", shortToken.toString());
         assertUsage(r, "short.txt line 3: a token must have at least 16 characters", "openssl rand -hex 32");
         assertFalse(r.err().contains("secret12"), "the token is not printed: " + r.err());
         Path badAccess = Files.writeString(tmp.resolve("access.txt"), TOKEN + " admin\n");
-        assertUsage(serve("--token-file", badAccess.toString()), "access.txt line 1: 'admin' is not an access level");
+        assertUsage(serve("--token-file", badAccess.toString()), "access.txt line 1: the access after the token is"
+                + " neither read-only nor read-write");
         Path empty = Files.writeString(tmp.resolve("empty.txt"), "# nothing yet\n\n");
         assertUsage(serve("--token-file", empty.toString()), "empty.txt holds no token");
     }
@@ -116,7 +115,8 @@ class ServeUsageTest {
         Files.writeString(other.resolve("notes.txt"), "mine");
         Cli.Result r = Cli.run("serve", "--data", other.toString(), "--port", "0");
         assertEquals(4, r.exitCode(), r.toString());
-        assertContains(r.err(), "keel serve: data directory " + other + " is not empty");
+        assertContains(r.err(), "keel serve: data directory " + other + " is not empty and not a KeelDB database (it"
+                + " holds notes.txt)");
         assertEquals(1, TestDbs.list(other).size());
         Path file = Files.writeString(tmp.resolve("file"), "x");
         Cli.Result f = Cli.run("serve", "--data", file.toString(), "--port", "0");
@@ -169,28 +169,6 @@ class ServeUsageTest {
         }
         assertEquals(Durability.GROUP, ServeValues.parseDurability("Group"));
         assertEquals(Durability.ASYNC, ServeValues.parseDurability("async"));
-    }
-
-    @Test
-    void tokensFromAFileAndFromKeelTokens() throws IOException {
-        Path file = Files.writeString(tmp.resolve("tokens.txt"), """
-                # operators
-                aaaaaaaaaaaaaaaa1 read-write   # ci
-                  bbbbbbbbbbbbbbbb2 read-only
-                cccccccccccccccc3
-
-                """);
-        assertEquals(Set.of(new Token("aaaaaaaaaaaaaaaa1", true), new Token("bbbbbbbbbbbbbbbb2", false),
-                new Token("cccccccccccccccc3", true)), ServeTokens.fromFile(file));
-        assertEquals(Set.of(new Token("aaaaaaaaaaaaaaaa1", true), new Token("bbbbbbbbbbbbbbbb2", false),
-                new Token("c:cccccccccccccc3", true)),
-                ServeTokens.fromEnv(" aaaaaaaaaaaaaaaa1, bbbbbbbbbbbbbbbb2:read-only,,c:cccccccccccccc3:read-write"));
-        assertEquals(Set.of(), ServeTokens.fromEnv(null));
-        assertEquals(Set.of(), ServeTokens.fromEnv(" "));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ServeTokens.fromEnv("aaaaaaaaaaaaaaaa1,short:read-only"));
-        assertContains(e.getMessage(), "KEEL_TOKENS entry 2", "at least 16 characters");
-        assertFalse(e.getMessage().contains("short"), e.getMessage());
     }
 
     @Test
