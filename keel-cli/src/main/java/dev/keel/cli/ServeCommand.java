@@ -105,7 +105,8 @@ final class ServeCommand extends KeelCommand {
     long maxBodyBytes;
 
     @Option(names = "--request-timeout", paramLabel = "DURATION", converter = ServeValues.DurationConverter.class,
-            description = "longest a request may run, e.g. 30s (default: ${DEFAULT-VALUE})")
+            description = "longest a connection may stall, and a request may wait behind a schema change (503),"
+                    + " e.g. 30s (default: ${DEFAULT-VALUE})")
     Duration requestTimeout;
 
     @Option(names = "--shutdown-drain", paramLabel = "DURATION", converter = ServeValues.DurationConverter.class,
@@ -121,12 +122,12 @@ final class ServeCommand extends KeelCommand {
 
     @Override
     public Integer call() throws InterruptedException {
+        showServerLogs();
         ServerConfig config = config();
         boolean existing = Files.isDirectory(data) && DatabaseDirectory.isDatabase(data);
         if (Files.exists(data) && !existing) {
             requireNewDataDirectory(data);
         }
-        showServerLogs();
         long started = System.nanoTime();
         KeelServer server = start(config);
         ShutdownSignals.install(server);
@@ -245,7 +246,7 @@ final class ServeCommand extends KeelCommand {
     /**
      * The server's own log lines (access log, shutdown) are INFO; the command line's logger
      * configuration shows only warnings. Takes effect when the logger starts, which for a
-     * {@code keel serve} process is now; a property given with -D wins.
+     * {@code keel serve} process is now (before anything has logged); a property given with -D wins.
      */
     private static void showServerLogs() {
         System.getProperties().putIfAbsent("org.slf4j.simpleLogger.log.dev.keel.server", "info");
