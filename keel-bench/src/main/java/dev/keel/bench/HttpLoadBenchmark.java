@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,9 +30,11 @@ import java.util.regex.Pattern;
  *       {@code POST /v1/entities/Person}, without and with an Idempotency-Key;</li>
  * </ol>
  * and reads by id of preloaded entities, in process and as {@code GET /v1/entities/Person/{id}}.
- * Each phase runs {@code --seconds} after {@code --warmup-seconds} of the same load; the HTTP load
- * comes from wrk when installed, else from a Java client ({@link HttpLoad}). Prints a Markdown
- * report (and writes it to {@code --out}) with requests/s, p50, p99 and the ratio HTTP / in-process.
+ * Each phase runs {@code --seconds} after a warm-up of the same load; {@code --reps} repetitions
+ * run every phase in turn (so drift affects both sides alike) and the report gives the median. The
+ * HTTP load comes from wrk when installed, else from a Java client ({@link HttpLoad}). Prints a
+ * Markdown report (and writes it to {@code --out}) with requests/s, p50, p99 and the ratio HTTP /
+ * in-process.
  * Run it with {@code keel-bench/run-http.sh}.
  */
 public final class HttpLoadBenchmark {
@@ -39,8 +42,11 @@ public final class HttpLoadBenchmark {
             Usage: HttpLoadBenchmark [options]
               --threads N          client threads in process, and HTTP connections (default 8)
               --seconds N          measured seconds per phase (default 10)
-              --warmup-seconds N   unmeasured seconds of the same load before each phase (default 3)
-              --preload N          entities loaded before the read phases (default 100000)
+              --warmup-seconds N   unmeasured seconds of the same load before each phase (default 10: the
+                                   server JVM's first HTTP phase needs that long to be compiled)
+              --preload N          entities loaded into both databases first, read by the read phases
+                                   (default 100000)
+              --reps N             repetitions of all phases, in turn; the report gives the median (default 3)
               --client wrk|java    HTTP load generator (default: wrk if installed, else java)
               --keel-jar FILE      the keel command's jar (default keel-cli/target/keel-cli.jar)
               --server-heap SIZE   -Xms/-Xmx of the server JVM (default 1g)
@@ -51,14 +57,16 @@ public final class HttpLoadBenchmark {
 
     private int threads = 8;
     private int seconds = 10;
-    private int warmupSeconds = 3;
+    private int warmupSeconds = 10;
     private int preload = 100_000;
+    private int reps = 3;
     private String client = "auto";
     private Path keelJar = Path.of("keel-cli/target/keel-cli.jar");
     private String serverHeap = "1g";
     private Path dataDir = Path.of("keel-bench/target/bench-data");
     private Path out;
     private final List<String> arguments = new ArrayList<>();
+    private String loadBefore = "?";
 
     public static void main(String[] args) throws Exception {
         HttpLoadBenchmark b = new HttpLoadBenchmark();
@@ -89,6 +97,7 @@ public final class HttpLoadBenchmark {
                 case "--seconds" -> seconds = positive(a, v);
                 case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(v);
                 case "--preload" -> preload = positive(a, v);
+                case "--reps" -> reps = positive(a, v);
                 case "--client" -> client = v;
                 case "--keel-jar" -> keelJar = Path.of(v);
                 case "--server-heap" -> serverHeap = v;
@@ -113,35 +122,43 @@ public final class HttpLoadBenchmark {
 
     private boolean run() throws Exception {
         Instant started = Instant.now();
+        loadBefore = loadAverage();
         Path root = dataDir.resolve("http-" + System.currentTimeMillis());
         HttpLoad load = HttpLoad.choose(client, root.resolve("scripts"));
         KeelOptions options = KeelOptions.builder().entityType(KeelDbStore.PERSON).build();
-        System.err.println("in-process writes and reads, " + threads + " threads...");
-        PhaseResult inWrites;
-        PhaseResult inReads;
-        try (KeelDb db = KeelDb.open(root.resolve("in-process"), options)) {
-            timed(db, Duration.ofSeconds(warmupSeconds), true, 0, 0);
-            inWrites = timed(db, Duration.ofSeconds(seconds), true, 0, 0);
-            long[] ids = preload(db);
-            timed(db, Duration.ofSeconds(warmupSeconds), false, ids[0], ids[1]);
-            inReads = timed(db, Duration.ofSeconds(seconds), false, ids[0], ids[1]);
-        }
         Path served = root.resolve("served");
-        long[] ids;
+        long[] servedIds;
         try (KeelDb db = KeelDb.open(served, options)) {
-            ids = preload(db);
+            servedIds = preload(db);
         }
-        Map<HttpLoad.Workload, HttpLoad.Result> http = new java.util.EnumMap<>(HttpLoad.Workload.class);
+        List<PhaseResult> inWrites = new ArrayList<>();
+        List<PhaseResult> inReads = new ArrayList<>();
+        Map<HttpLoad.Workload, List<HttpLoad.Result>> http = new EnumMap<>(HttpLoad.Workload.class);
         Process server = startServer(served);
-        String base;
-        try {
-            base = "http://127.0.0.1:" + awaitReady(server);
-            for (HttpLoad.Workload w : HttpLoad.Workload.values()) {
-                System.err.println("HTTP " + w + ", " + threads + " connections...");
-                if (warmupSeconds > 0) {
-                    load.run(base, w, ids[0], ids[1], threads, Duration.ofSeconds(warmupSeconds));
+        try (KeelDb db = KeelDb.open(root.resolve("in-process"), options)) {
+            long[] ids = preload(db);
+            String base = "http://127.0.0.1:" + awaitReady(server);
+            for (int rep = 0; rep < reps; rep++) {
+                // Each repetition runs every phase in turn, so drift (the disk's sync latency, other load)
+                // affects in-process and HTTP alike; the later ones warm up for at most 2 s.
+                Duration warmup = Duration.ofSeconds(rep == 0 ? warmupSeconds : Math.min(2, warmupSeconds));
+                Duration measured = Duration.ofSeconds(seconds);
+                System.err.printf("repetition %d/%d: in-process inserts, %d threads...%n", rep + 1, reps, threads);
+                timed(db, warmup, true, 0, 0);
+                inWrites.add(timed(db, measured, true, 0, 0));
+                for (HttpLoad.Workload w : HttpLoad.Workload.values()) {
+                    System.err.printf("repetition %d/%d: HTTP %s, %d connections...%n", rep + 1, reps, w, threads);
+                    if (!warmup.isZero()) {
+                        load.run(base, w, servedIds[0], servedIds[1], threads, warmup);
+                    }
+                    http.computeIfAbsent(w, x -> new ArrayList<>()).add(load.run(base, w, servedIds[0], servedIds[1],
+                            threads, measured));
+                    if (w == HttpLoad.Workload.INSERT_IDEMPOTENT) {
+                        System.err.printf("repetition %d/%d: in-process reads, %d threads...%n", rep + 1, reps, threads);
+                        timed(db, warmup, false, ids[0], ids[1]);
+                        inReads.add(timed(db, measured, false, ids[0], ids[1]));
+                    }
                 }
-                http.put(w, load.run(base, w, ids[0], ids[1], threads, Duration.ofSeconds(seconds)));
             }
         } finally {
             server.toHandle().destroy();
@@ -149,13 +166,18 @@ public final class HttpLoadBenchmark {
                 server.destroyForcibly();
             }
         }
-        String report = report(started, load, inWrites, inReads, http);
+        Map<HttpLoad.Workload, HttpLoad.Result> medians = new EnumMap<>(HttpLoad.Workload.class);
+        http.forEach((w, results) -> {
+            PhaseResult median = PhaseResult.median(results.stream().map(HttpLoad.Result::phase).toList());
+            medians.put(w, new HttpLoad.Result(median, results.stream().mapToLong(HttpLoad.Result::failures).sum()));
+        });
+        String report = report(started, load, PhaseResult.median(inWrites), PhaseResult.median(inReads), medians);
         System.out.println(report);
         if (out != null) {
             Files.writeString(out, report, StandardCharsets.UTF_8);
         }
         Files2.deleteRecursively(root);
-        return http.values().stream().allMatch(r -> r.failures() == 0);
+        return medians.values().stream().allMatch(r -> r.failures() == 0);
     }
 
     /** Inserts (or reads ids in [lo, hi]) from {@link #threads} threads for {@code d}; durable commits. */
@@ -252,15 +274,18 @@ public final class HttpLoadBenchmark {
             Map<HttpLoad.Workload, HttpLoad.Result> http) {
         MachineInfo m = MachineInfo.collect(dataDir);
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Run %s (took %d s). Arguments: `%s`.%n%n", started,
-                Duration.between(started, Instant.now()).toSeconds(), String.join(" ", arguments)));
+        sb.append(String.format(Locale.ROOT, "Run %s (took %d s). Arguments: `%s`. Load average (1 min) %s before,"
+                + " %s after.%n%n", started, Duration.between(started, Instant.now()).toSeconds(),
+                String.join(" ", arguments), loadBefore, loadAverage()));
         sb.append(String.format(Locale.ROOT, "Machine: %s, %d cores, %s memory; %s; %s. Data directory on `%s`.%n%n",
                 m.cpu(), m.cores(), m.memory(), m.jvm(), m.os(), m.disk().lines().reduce((a, b) -> b).orElse("?")
                         .replaceAll("\\s+", " ")));
         sb.append(String.format(Locale.ROOT, "Clients: %d threads in process; HTTP: %s. Server: `keel serve` in its own"
-                + " JVM (-Xmx%s, G1), defaults (Durability.SYNC, no auth), `--no-access-log`, on loopback. Every phase"
-                + " %d s after %d s of warm-up; %,d entities preloaded for the reads.%n%n", threads, load.describe(threads),
-                serverHeap, seconds, warmupSeconds, preload));
+                + " JVM (-Xmx%s, G1), defaults (Durability.SYNC, no auth), `--no-access-log`, on loopback; the load"
+                + " generator runs on the same machine. Both databases hold %,d entities first. %d repetitions of every"
+                + " phase in turn, each %d s after a warm-up of the same load (%d s in the first repetition, %d s"
+                + " after); the table gives the median repetition.%n%n", threads, load.describe(threads),
+                serverHeap, preload, reps, seconds, warmupSeconds, Math.min(2, warmupSeconds)));
         sb.append("| workload | path | requests/s | p50 | p99 | failed |\n|---|---|---:|---:|---:|---:|\n");
         row(sb, "durable insert, 1 entity", "Java API `db.write(tx -> tx.insert(...))`", inWrites, 0);
         for (HttpLoad.Workload w : List.of(HttpLoad.Workload.INSERT, HttpLoad.Workload.INSERT_IDEMPOTENT)) {
@@ -276,6 +301,15 @@ public final class HttpLoadBenchmark {
                 http.get(HttpLoad.Workload.INSERT_IDEMPOTENT).phase().perSecond() / inWrites.perSecond(),
                 reads.phase().perSecond() / inReads.perSecond()));
         return sb.toString();
+    }
+
+    /** The 1-minute load average (other work on the machine skews every figure), or "?". */
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     private static void row(StringBuilder sb, String workload, String path, PhaseResult p, long failures) {
