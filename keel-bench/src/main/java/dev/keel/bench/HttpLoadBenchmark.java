@@ -167,11 +167,17 @@ public final class HttpLoadBenchmark {
             }
         }
         Map<HttpLoad.Workload, HttpLoad.Result> medians = new EnumMap<>(HttpLoad.Workload.class);
+        Map<Object, String> ranges = new java.util.HashMap<>();
         http.forEach((w, results) -> {
-            PhaseResult median = PhaseResult.median(results.stream().map(HttpLoad.Result::phase).toList());
-            medians.put(w, new HttpLoad.Result(median, results.stream().mapToLong(HttpLoad.Result::failures).sum()));
+            List<PhaseResult> phases = results.stream().map(HttpLoad.Result::phase).toList();
+            medians.put(w, new HttpLoad.Result(PhaseResult.median(phases),
+                    results.stream().mapToLong(HttpLoad.Result::failures).sum()));
+            ranges.put(w, range(phases));
         });
-        String report = report(started, load, PhaseResult.median(inWrites), PhaseResult.median(inReads), medians);
+        ranges.put("in-writes", range(inWrites));
+        ranges.put("in-reads", range(inReads));
+        String report = report(started, load, PhaseResult.median(inWrites), PhaseResult.median(inReads), medians,
+                ranges);
         System.out.println(report);
         if (out != null) {
             Files.writeString(out, report, StandardCharsets.UTF_8);
@@ -270,8 +276,15 @@ public final class HttpLoadBenchmark {
         throw new IllegalStateException("keel serve exited before it was ready (exit " + server.exitValue() + ")");
     }
 
+    /** The lowest and highest rate of the repetitions. */
+    private static String range(List<PhaseResult> runs) {
+        double min = runs.stream().mapToDouble(PhaseResult::perSecond).min().orElse(0);
+        double max = runs.stream().mapToDouble(PhaseResult::perSecond).max().orElse(0);
+        return String.format(Locale.ROOT, "%,.0f–%,.0f", min, max);
+    }
+
     private String report(Instant started, HttpLoad load, PhaseResult inWrites, PhaseResult inReads,
-            Map<HttpLoad.Workload, HttpLoad.Result> http) {
+            Map<HttpLoad.Workload, HttpLoad.Result> http, Map<Object, String> ranges) {
         MachineInfo m = MachineInfo.collect(dataDir);
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Run %s (took %d s). Arguments: `%s`. Load average (1 min) %s before,"
@@ -286,16 +299,19 @@ public final class HttpLoadBenchmark {
                 + " phase in turn, each %d s after a warm-up of the same load (%d s in the first repetition, %d s"
                 + " after); the table gives the median repetition.%n%n", threads, load.describe(threads),
                 serverHeap, preload, reps, seconds, warmupSeconds, Math.min(2, warmupSeconds)));
-        sb.append("| workload | path | requests/s | p50 | p99 | failed |\n|---|---|---:|---:|---:|---:|\n");
-        row(sb, "durable insert, 1 entity", "Java API `db.write(tx -> tx.insert(...))`", inWrites, 0);
+        sb.append("| workload | path | requests/s | range over repetitions | p50 | p99 | failed |\n"
+                + "|---|---|---:|---:|---:|---:|---:|\n");
+        row(sb, "durable insert, 1 entity", "Java API `db.write(tx -> tx.insert(...))`", inWrites,
+                ranges.get("in-writes"), 0);
         for (HttpLoad.Workload w : List.of(HttpLoad.Workload.INSERT, HttpLoad.Workload.INSERT_IDEMPOTENT)) {
             HttpLoad.Result r = http.get(w);
             row(sb, "durable insert, 1 entity", w == HttpLoad.Workload.INSERT ? "HTTP `POST /v1/entities/Person`"
-                    : "HTTP `POST` + `Idempotency-Key`", r.phase(), r.failures());
+                    : "HTTP `POST` + `Idempotency-Key`", r.phase(), ranges.get(w), r.failures());
         }
-        row(sb, "read by id", "Java API `db.read(s -> s.get(...))`", inReads, 0);
+        row(sb, "read by id", "Java API `db.read(s -> s.get(...))`", inReads, ranges.get("in-reads"), 0);
         HttpLoad.Result reads = http.get(HttpLoad.Workload.READ);
-        row(sb, "read by id", "HTTP `GET /v1/entities/Person/{id}`", reads.phase(), reads.failures());
+        row(sb, "read by id", "HTTP `GET /v1/entities/Person/{id}`", reads.phase(), ranges.get(HttpLoad.Workload.READ),
+                reads.failures());
         sb.append(String.format(Locale.ROOT, "%nHTTP / in-process: durable inserts **%.2f** (with Idempotency-Key"
                 + " %.2f), reads %.3f.%n", http.get(HttpLoad.Workload.INSERT).phase().perSecond() / inWrites.perSecond(),
                 http.get(HttpLoad.Workload.INSERT_IDEMPOTENT).phase().perSecond() / inWrites.perSecond(),
@@ -312,9 +328,10 @@ public final class HttpLoadBenchmark {
         }
     }
 
-    private static void row(StringBuilder sb, String workload, String path, PhaseResult p, long failures) {
-        sb.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %s | %s | %d |%n", workload, path, p.perSecond(),
-                micros(p.p50Nanos()), micros(p.p99Nanos()), failures));
+    private static void row(StringBuilder sb, String workload, String path, PhaseResult p, String range,
+            long failures) {
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %s | %s | %s | %d |%n", workload, path,
+                p.perSecond(), range, micros(p.p50Nanos()), micros(p.p99Nanos()), failures));
     }
 
     private static String micros(long nanos) {
