@@ -118,7 +118,8 @@ public final class KeelDb implements AutoCloseable {
      * <p><b>Durability.</b> The record is written in the same transaction as the work's writes, so
      * it is exactly as durable and atomic as they are: after any crash both are present or neither
      * (never a write without its key, never a key without its write). Under {@link Durability#SYNC}
-     * both are durable when this returns. A replay answers only from acknowledged commits.
+     * both are durable when this returns. A replay answers only from durable commits: under GROUP and
+     * ASYNC it first syncs the log if the record's commit is not synced yet (a failing sync fails it).
      *
      * <p><b>Thread-safety.</b> Thread-safe; {@code work} runs on the calling thread.
      *

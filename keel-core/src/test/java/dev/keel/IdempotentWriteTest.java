@@ -567,6 +567,29 @@ class IdempotentWriteTest {
         assertEquals(1, records(ro).size());
     }
 
+    /**
+     * Work that commits the transaction itself would commit its writes without the record (a write
+     * without its key, G1), and a retry would run it again. The commit is refused; nothing is written.
+     */
+    @Test
+    void workThatCommitsItsTransactionIsRefusedAndWritesNothing() {
+        KeelDb db = open();
+        AtomicInteger runs = new AtomicInteger();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> db.writeIdempotent("self",
+                bytes("r"), tx -> {
+                    runs.incrementAndGet();
+                    tx.insert("Order", Map.of("key", "self", "amount", 1L));
+                    tx.commit();
+                    return bytes("committed by the work");
+                }));
+        assertTrue(e.getMessage().contains("writeIdempotent"), e.getMessage());
+        assertEquals(0, ordersOf(db, "self").size(), "no write without its key");
+        assertEquals(0, records(db).size());
+        assertFalse(db.writeIdempotent("self", bytes("r"), placeOrder("self", 1, runs)).replayed());
+        assertEquals(1, ordersOf(db, "self").size());
+        assertEquals(2, runs.get());
+    }
+
     // ---------------------------------------------------------------- committedLsn
 
     @Test

@@ -119,6 +119,7 @@ public final class KeelServer implements AutoCloseable {
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.http.maxRequestSize = context.config().maxBodyBytes();
         cfg.http.generateEtags = false;
+        cfg.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblemErrors()));
         cfg.routes.exception(Exception.class, (e, ctx) -> Problems.write(ctx, Problems.of(e), context.json()));
         // Javalin maps HttpResponseException (e.g. 413 from bodyAsBytes) itself unless this is registered.
         cfg.routes.exception(io.javalin.http.HttpResponseException.class,

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * 404 not-found, unknown-type, entity-not-found
  * 405 method-not-allowed      413 body-too-large
  * 409 conflict, unique-violation, reference-restrict, read-only, idempotency-in-progress,
- *     schema-managed-by-file
+ *     schema-managed-by-file, ids-exhausted (an explicit id at the top of the range left a type no id to assign)
  * 412 version-mismatch        415 unsupported-media-type
  * 422 constraint-violation, schema-incompatible, idempotency-key-reused
  * 500 internal                503 not-ready, shutting-down, storage-failed, timeout

@@ -59,6 +59,11 @@ public final class ServerFixture implements AutoCloseable {
         return this;
     }
 
+    /** A client of {@code server} (already started elsewhere) sending {@code token}; closing it stops the server. */
+    public static ServerFixture connect(KeelServer server, String token) {
+        return new ServerFixture(server, token);
+    }
+
     public KeelServer server() {
         return server;
     }

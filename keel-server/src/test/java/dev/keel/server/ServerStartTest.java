@@ -46,4 +46,26 @@ class ServerStartTest {
             assertEquals(404, again.get("/x").statusCode());
         }
     }
+
+    @Test
+    void requestsJettyRefusesBeforeRoutingAreProblemDocumentsToo() throws Exception {
+        try (ServerFixture s = ServerFixture.start(dir.resolve("db"), b -> b)) {
+            for (String path : new String[] {"/v1/entities/Person/%00", "/v1/Pe%zzrson"}) {
+                String answer = raw(s.server().port(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+                assertTrue(answer.contains("Content-Type: " + Problems.MEDIA_TYPE), answer);
+                String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+                JsonNode p = ServerFixture.JSON.readTree(body.substring(body.indexOf('{')));
+                assertEquals("bad-request", p.get("code").asText(), answer);
+                assertEquals(400, p.get("status").asInt());
+            }
+        }
+    }
+
+    private static String raw(int port, String request) throws java.io.IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
 }

@@ -133,6 +133,29 @@ class IdempotencyFaultTest {
     }
 
     /**
+     * G5 under GROUP: a first run is acknowledged once its commit is written, before the group sync.
+     * A retry must not be answered from that record before the commit is durable: the replay syncs
+     * the log first, and when that sync fails the replay fails (the database with it) instead of
+     * answering for a commit a power loss may take back.
+     */
+    @Test
+    void aReplayUnderGroupDurabilityWaitsForTheSyncAndFailsWithIt() {
+        Path dir = tmp.resolve("group");
+        FaultyFileIO io = new FaultyFileIO();
+        io.dropDirtyDataOnFailedSync(true);
+        KeelDb db = KeelDb.open(dir, FaultTestSupport.options(io).durability(Durability.GROUP)
+                .groupCommitWindow(Duration.ofSeconds(10)).checkpointInterval(Duration.ofHours(1)).build());
+        byte[] request = {1, 2, 3};
+        assertFalse(db.writeIdempotent("group-key", request, tx -> new byte[] {42}).replayed());
+        io.arm(FaultPlan.failNth(IoOp.SYNC, 1).onlyPaths(FaultTestSupport::isWal));
+        StorageException e = assertThrows(StorageException.class, () -> db.writeIdempotent("group-key", request,
+                IdempotencyModel.mustNotRun("group-key")), "a replay of a commit whose sync fails must not be answered");
+        assertNotNull(injected(e), String.valueOf(e));
+        assertTrue(db.failure().isPresent());
+        FaultTestSupport.closeDead(db);
+    }
+
+    /**
      * A failed log sync in a commit of the background purge: the database fails (as for any failed
      * fsync) although no caller was there to see it, so close reports it; the purge's batch is
      * wholly applied or wholly absent after a reopen, and the live records still replay.

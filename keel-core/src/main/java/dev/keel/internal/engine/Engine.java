@@ -415,6 +415,23 @@ public final class Engine implements TxContext {
         java.util.concurrent.locks.LockSupport.parkNanos(micros * 1_000);
     }
 
+    /**
+     * Returns once the commit at {@code lsn} is on stable storage, syncing the log if it is not yet
+     * (under GROUP and ASYNC a published commit may be only written). A failed sync fails the
+     * database, as in a commit, and throws.
+     */
+    void awaitDurable(long lsn) {
+        if (options.durability() == Durability.SYNC || lsn <= wal.durableLsn()) {
+            return;
+        }
+        checkWritable();
+        try {
+            wal.awaitDurable(lsn);
+        } catch (IOException | RuntimeException e) {
+            throw failForCaller("log sync", e);
+        }
+    }
+
     /** {@link #awaitPublished} for every commit appended so far. */
     void awaitPublishedHead() {
         long lsn;

@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * write has its record (G2). Under GROUP or ASYNC a power loss may take back the latest commits
  * within the mode's bound, and then the record together with its write. A replay answers only from
  * a snapshot, which holds acknowledged commits only, so no record is replayed before its commit is
- * acknowledged (G5).
+ * acknowledged (G5); under GROUP and ASYNC, where a commit is acknowledged once written, a replay
+ * also waits until the record's commit is synced (syncing the log itself if need be), so a retry is
+ * never answered for a commit a power loss or a failing fsync could still take back.
  *
  * <p>Ordering and concurrency: a key running in this process is held in an in-flight set, and a
  * second call with it fails at once with IN_PROGRESS (it does not wait). Another writer past that
@@ -125,7 +127,13 @@ public final class IdempotentWrites {
             int rounds = engine.options().maxConflictRetries() + 1;
             for (int round = 1; ; round++) {
                 try {
-                    return engine.write(tx -> attempt((TransactionImpl) tx, key, fingerprint, work)).result();
+                    Outcome outcome = engine.write(tx -> attempt((TransactionImpl) tx, key, fingerprint, work));
+                    if (outcome.replay() != null) {
+                        // Under GROUP and ASYNC the record may be published before its commit is
+                        // synced: answer from it only once it is durable (G5).
+                        engine.awaitDurable(outcome.replay().version());
+                    }
+                    return outcome.result();
                 } catch (ConstraintViolationException e) {
                     if (!keyTaken(e) || round >= rounds) {
                         throw e;
@@ -152,7 +160,15 @@ public final class IdempotentWrites {
         if (found != null) {
             tx.deleteSystem(SystemTypes.IDEMPOTENCY, found.id());
         }
-        byte[] response = work.apply(tx);
+        byte[] response;
+        // Committed by the work, its writes would be durable without their record (G1).
+        tx.refuseCommit("the work of idempotency key '" + key + "' must not commit its transaction: KeelDb"
+                + ".writeIdempotent commits it together with the key's record; return the response instead");
+        try {
+            response = work.apply(tx);
+        } finally {
+            tx.refuseCommit(null);
+        }
         if (response == null) {
             throw new IllegalStateException("the work of idempotency key '" + key + "' returned null; return the"
                     + " response bytes (an empty array for none). Nothing was written");

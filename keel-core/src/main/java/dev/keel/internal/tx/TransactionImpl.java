@@ -44,6 +44,7 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
     private State state = State.ACTIVE;
     private int size;
     private long committedLsn = -1;
+    private String commitRefusal;
 
     public TransactionImpl(Store snapshot, Path directory, TxContext context) {
         super(snapshot, directory);
@@ -351,9 +352,21 @@ public final class TransactionImpl extends SnapshotView implements Transaction {
         return mapped(record).toValues(record);
     }
 
+    /**
+     * While {@code reason} is not null, {@link #commit()} refuses with it: for work the engine runs
+     * inside a transaction it commits itself, with more writes after the work's (the idempotency
+     * record of {@code writeIdempotent}), so that the work cannot commit its writes without them.
+     */
+    public void refuseCommit(String reason) {
+        this.commitRefusal = reason;
+    }
+
     @Override
     public void commit() {
         checkActive();
+        if (commitRefusal != null) {
+            throw new IllegalStateException(commitRefusal);
+        }
         committedLsn = size > 0 ? context.commit(this) : store.lsn();
         state = State.COMMITTED;
     }

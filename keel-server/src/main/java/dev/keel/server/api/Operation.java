@@ -38,7 +38,19 @@ sealed interface Operation {
                     present.put(k, v);
                 }
             });
-            long assigned = id == null ? tx.insert(type.name(), present) : tx.insert(type.name(), id, present);
+            long assigned;
+            if (id != null) {
+                assigned = tx.insert(type.name(), id, present);
+            } else {
+                try {
+                    assigned = tx.insert(type.name(), present);
+                } catch (IllegalStateException e) {
+                    // The core's only IllegalStateException here: an explicit id at the top of the
+                    // range left no id to assign. A client caused it, so not a 500.
+                    throw new ApiException(409, "ids-exhausted", "Ids exhausted", e.getMessage() + "; insert with an"
+                            + " explicit \"id\"").with("entityType", type.name());
+                }
+            }
             return new Outcome(201, read(tx, type, assigned));
         }
     }

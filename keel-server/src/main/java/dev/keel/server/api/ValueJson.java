@@ -92,6 +92,13 @@ final class ValueJson {
         return switch (type) {
             case TEXT -> {
                 require(node.isTextual(), node, field, path, "a string");
+                int bad = unpairedSurrogate(node.textValue());
+                if (bad >= 0) {
+                    throw ApiException.invalidField(path, path + ": the string has an unpaired surrogate ("
+                            + String.format("\\u%04X", (int) node.textValue().charAt(bad)) + ") at index " + bad
+                            + ", which is not Unicode text; escape whole surrogate pairs or send the character as UTF-8")
+                            .with("expected", "a string of Unicode text");
+                }
                 yield node.textValue();
             }
             case LONG, REFERENCE -> {
@@ -129,6 +136,19 @@ final class ValueJson {
             }
             case VECTOR -> readVector(node, field, path, maxVectorLength);
         };
+    }
+
+    /** The index of the first surrogate that is not half of a pair, or -1. */
+    static int unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static double readDouble(JsonNode node, Field field, String path) {

@@ -4,9 +4,13 @@ import dev.keel.IdempotentResult;
 import dev.keel.KeelDb;
 import dev.keel.Transaction;
 import dev.keel.server.ApiException;
+import dev.keel.server.RequestPrincipal;
 import io.javalin.http.Context;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.function.Function;
 
 /**
@@ -20,7 +24,13 @@ import java.util.function.Function;
  * <p>Idempotency: with a key the work runs through the core's idempotent write, which stores the
  * response template ({@link StoredResponse#encode}) in the same transaction as the writes. A retry
  * with the same key and request (method, path and body) gets the stored response, rendered with
- * the first commit's LSN, plus {@code Idempotent-Replayed: true}; nothing is written again.
+ * the first commit's LSN, plus {@code Idempotent-Replayed: true}; nothing is written again. The
+ * request is identified by method, path, {@code If-Match} and body, so a retry with another
+ * precondition is a different request (422), not a replay.
+ *
+ * <p>Keys are kept per client: the key stored is the client's {@link RequestPrincipal} id, a colon
+ * and the key (or the key's SHA-256 when that would pass the core's 255 characters), so a client
+ * that uses, or guesses, another client's key gets a fresh run, never the other's stored response.
  */
 final class Writes {
     static final String KEY_HEADER = "Idempotency-Key";
@@ -41,9 +51,25 @@ final class Writes {
             template.render(committed[0].committedLsn()).send(ctx, false);
             return;
         }
-        byte[] request = fingerprint(ctx.method().name(), ctx.path(), body == null ? new byte[0] : body.bytes());
-        IdempotentResult result = db.writeIdempotent(key, request, tx -> work.apply(tx).encode());
+        String ifMatch = ctx.header("If-Match");
+        byte[] request = fingerprint(ctx.method().name() + (ifMatch != null ? " if-match=" + ifMatch : ""),
+                ctx.path(), body == null ? new byte[0] : body.bytes());
+        IdempotentResult result = db.writeIdempotent(scopedKey(RequestPrincipal.of(ctx), key), request, tx -> work.apply(tx).encode());
         StoredResponse.decode(result.response()).render(result.commitLsn()).send(ctx, result.replayed());
+    }
+
+    /** The key stored for {@code principal}'s {@code key}: at most {@value #MAX_KEY_LENGTH} visible ASCII characters. */
+    static String scopedKey(String principal, String key) {
+        String scoped = principal + ":" + key;
+        if (scoped.length() <= MAX_KEY_LENGTH) {
+            return scoped;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.US_ASCII));
+            return principal + ":sha256:" + HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /** The bytes that identify a request for its idempotency key: method, path and body. */

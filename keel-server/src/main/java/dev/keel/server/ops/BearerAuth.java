@@ -1,6 +1,7 @@
 package dev.keel.server.ops;
 
 import dev.keel.server.ApiException;
+import dev.keel.server.RequestPrincipal;
 import dev.keel.server.ServerConfig.Token;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
@@ -72,6 +73,7 @@ public final class BearerAuth {
                     + " accepts; check it against the server's token file or KEEL_TOKENS")
                     .header("WWW-Authenticate", CHALLENGE + ", error=\"invalid_token\"");
         }
+        RequestPrincipal.set(ctx, java.util.HexFormat.of().formatHex(digest, 0, 8));
         if (!canWrite && !isRead(ctx.req().getMethod())) {
             throw new ApiException(403, "forbidden", "Forbidden", "this token is read-only and " + ctx.req().getMethod()
                     + " changes data; use a read-write token (marked read-write, or unmarked, in the token file)");

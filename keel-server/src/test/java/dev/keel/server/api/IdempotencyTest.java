@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.IdempotentResult;
+import dev.keel.server.RequestPrincipal;
+import dev.keel.server.ServerConfig;
 import dev.keel.server.ServerFixture;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -116,6 +118,46 @@ class IdempotencyTest {
     }
 
     @Test
+    void aRetryWithAnotherIfMatchIsAnotherRequest() {
+        JsonNode created = ok(s.send("POST", "/v1/entities/Company", "{\"values\":{\"name\":\"A\"}}"), 201);
+        String etag = "\"" + created.get("version").asLong() + "\"";
+        String patch = "{\"values\":{\"name\":\"B\"}}";
+        ok(s.send("PATCH", "/v1/entities/Company/1", patch, KEY, "m1", "If-Match", etag), 200);
+        String before = dump(s);
+        // Same key, same body, another precondition: not a replay of the first answer.
+        problem(s.send("PATCH", "/v1/entities/Company/1", patch, KEY, "m1", "If-Match", "\"1\""), 422,
+                "idempotency-key-reused");
+        assertEquals(before, dump(s));
+    }
+
+    @Test
+    void keysAreKeptPerClient() {
+        s.close();
+        String alice = "alice-token-0123456789";
+        String bob = "bob-token-0123456789ab";
+        ServerFixture asAlice = ApiServer.start(dir.resolve("tokens"), b -> b.tokens(java.util.Set.of(
+                new ServerConfig.Token(alice, true), new ServerConfig.Token(bob, true))));
+        s = asAlice;
+        ServerFixture asBob = ServerFixture.connect(asAlice.server(), bob);
+        String body = "{\"values\":{\"name\":\"A\"}}";
+        HttpResponse<String> first = ServerFixture.connect(asAlice.server(), alice)
+                .send("POST", "/v1/entities/Company", body, KEY, "shared");
+        ok(first, 201);
+        // Bob's request with Alice's key and body is his own: it runs (and meets Alice's unique name), it is
+        // never answered with Alice's stored response.
+        HttpResponse<String> other = asBob.send("POST", "/v1/entities/Company", body, KEY, "shared");
+        assertFalse(other.headers().firstValue("Idempotent-Replayed").isPresent(), other.body());
+        problem(other, 409, "unique-violation");
+        HttpResponse<String> mine = asBob.send("POST", "/v1/entities/Company", "{\"values\":{\"name\":\"B\"}}",
+                KEY, "shared");
+        ok(mine, 201);
+        assertFalse(mine.headers().firstValue("Idempotent-Replayed").isPresent());
+        assertSameAnswer(first, ServerFixture.connect(asAlice.server(), alice)
+                .send("POST", "/v1/entities/Company", body, KEY, "shared"));
+        assertEquals(2, count(s, "Company"));
+    }
+
+    @Test
     void aFailedRequestStoresNothingUnderItsKey() {
         String before = dump(s);
         problem(s.send("POST", "/v1/entities/Person", "{\"values\":{\"name\":\"A\",\"age\":200}}", KEY, "k"), 422,
@@ -149,7 +191,8 @@ class IdempotencyTest {
         List<HttpResponse<String>> during = new ArrayList<>();
         // The key is held by a write in progress (this one, run through the core API like the server runs it);
         // while it runs, the same request over HTTP is refused at once.
-        IdempotentResult first = s.server().database().withDatabase(db -> db.writeIdempotent("held", request, tx -> {
+        IdempotentResult first = s.server().database().withDatabase(db -> db.writeIdempotent(
+                Writes.scopedKey(RequestPrincipal.ANONYMOUS, "held"), request, tx -> {
             during.add(s.send("POST", "/v1/entities/Company", body, KEY, "held"));
             long id = tx.insert("Company", Map.of("name", "Held"));
             return StoredResponse.entity(201, EntityJson.write(tx.get("Company", id).orElseThrow())).encode();
