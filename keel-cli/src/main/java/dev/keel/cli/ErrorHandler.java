@@ -57,6 +57,16 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
         return f.exitCode();
     }
 
+    /**
+     * The message and hint (null if none) this handler would print for {@code ex} under
+     * {@code command}, for failures a command reports without exiting (a server whose database
+     * failed to open keeps serving its probes).
+     */
+    static String[] explain(Exception ex, String command) {
+        Failure f = classify(ex, command);
+        return new String[] {f.message(), f.exitCode() == ExitCodes.INTERNAL ? null : f.hint()};
+    }
+
     private static Failure classify(Exception ex, String command) {
         if (ex instanceof CliException e) {
             return new Failure(e.exitCode(), e.getMessage(), e.hint());

@@ -14,18 +14,19 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code keel} command: subcommands for looking at, checking, repairing and moving KeelDB
- * databases. Results go to stdout, errors to stderr as {@code keel <command>: <message>}; the exit
- * code says what happened (see {@link ExitCodes}).
+ * The {@code keel} command: subcommands for serving, looking at, checking, repairing and moving
+ * KeelDB databases. Results go to stdout, errors to stderr as {@code keel <command>: <message>}; the
+ * exit code says what happened (see {@link ExitCodes}).
  */
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Look at, check, repair, back up and move KeelDB databases.%n"
-                + "A database is a directory; commands other than import and demo never create one.",
-        subcommands = {InspectCommand.class, VerifyCommand.class, RecoverCommand.class, CheckpointCommand.class,
-            BackupCommand.class, RestoreCommand.class, ExportCommand.class, ImportCommand.class, DemoCommand.class,
-            CommandLine.HelpCommand.class},
+        description = "Serve, look at, check, repair, back up and move KeelDB databases.%n"
+                + "A database is a directory; commands other than serve, import and demo never create one.",
+        subcommands = {ServeCommand.class, InspectCommand.class, VerifyCommand.class, RecoverCommand.class,
+            CheckpointCommand.class, BackupCommand.class, RestoreCommand.class, ExportCommand.class,
+            ImportCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
-        footer = {"  keel demo                            # a demo database in ./keel-data",
+        footer = {"  keel serve                           # HTTP server over ./keel-data on 127.0.0.1:7070",
+            "  keel demo                            # a demo database in ./keel-data",
             "  keel inspect keel-data               # what is in it",
             "  keel verify keel-data                # check every byte",
             "  keel export keel-data -o out.jsonl   # all entities as JSON Lines",

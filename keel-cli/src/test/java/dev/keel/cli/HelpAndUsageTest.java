@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Help texts, usage errors (64) and missing or foreign directories (4). */
 class HelpAndUsageTest {
-    private static final List<String> COMMANDS = List.of("inspect", "verify", "recover", "checkpoint", "backup",
+    private static final List<String> COMMANDS = List.of("serve", "inspect", "verify", "recover", "checkpoint", "backup",
             "restore", "export", "import", "demo");
 
     @TempDir
@@ -33,7 +33,8 @@ class HelpAndUsageTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"inspect", "verify", "recover", "checkpoint", "backup", "restore", "export", "import", "demo"})
+    @ValueSource(strings = {"serve", "inspect", "verify", "recover", "checkpoint", "backup", "restore", "export", "import",
+        "demo"})
     void everyCommandHasHelpWithAnExampleAndExitCodes(String command) {
         Cli.Result r = Cli.run(command, "--help");
         assertEquals(0, r.exitCode(), r.toString());
