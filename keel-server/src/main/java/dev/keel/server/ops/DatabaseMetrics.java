@@ -60,6 +60,12 @@ public final class DatabaseMetrics {
     private final DatabaseHolder holder;
     private final MultiGauge indexes;
     private volatile Sample sample;
+    /** The database the last sample read, and the counters of databases it replaced (schema reopens). */
+    private KeelDb sampled;
+    private DatabaseStatistics lastOfSampled;
+    private DatabaseStatistics carried = ZERO;
+    private static final DatabaseStatistics ZERO = new DatabaseStatistics(0, 0, Duration.ZERO, Duration.ZERO, 0, 0,
+            0, 0, 0, 0, null, null, null, 0);
 
     /** One reading of everything the meters show. */
     private record Sample(BootPhase phase, BootProgress progress, Health health, boolean shuttingDown,
@@ -137,8 +143,13 @@ public final class DatabaseMetrics {
         updateIndexes();
     }
 
-    /** Takes a new sample of the database (never blocks); call before reading the meters. */
-    public void refresh() {
+    /**
+     * Takes a new sample of the database (never blocks); call before reading the meters. Counters stay
+     * monotonic across a schema change, which replaces the database instance (whose own counters start
+     * at zero): the last sample of the replaced instance is carried over. Work it did after that sample
+     * and before it closed is not counted.
+     */
+    public synchronized void refresh() {
         Optional<KeelDb> db = holder.database();
         DatabaseStatistics stats = null;
         BootMetrics boot = null;
@@ -146,6 +157,14 @@ public final class DatabaseMetrics {
         if (db.isPresent()) {
             try {
                 stats = db.get().statistics();
+                if (sampled != db.get()) {
+                    if (lastOfSampled != null) {
+                        carried = plus(carried, lastOfSampled);
+                    }
+                    sampled = db.get();
+                }
+                lastOfSampled = stats;
+                stats = plus(carried, stats);
                 boot = db.get().bootMetrics();
                 schema = db.get().schema();
             } catch (RuntimeException e) {
@@ -157,6 +176,16 @@ public final class DatabaseMetrics {
         if (indexes != null) {
             updateIndexes();
         }
+    }
+
+    /** Counters of {@code a} and {@code b} added; the gauges are {@code b}'s. */
+    private static DatabaseStatistics plus(DatabaseStatistics a, DatabaseStatistics b) {
+        return new DatabaseStatistics(a.commits() + b.commits(), a.logSyncs() + b.logSyncs(),
+                a.logSyncTime().plus(b.logSyncTime()), b.longestLogSync(), a.logBytesWritten() + b.logBytesWritten(),
+                a.logBytesSynced() + b.logBytesSynced(), a.groupCommitBatches() + b.groupCommitBatches(),
+                a.groupCommitTransactions() + b.groupCommitTransactions(), b.largestGroupCommit(),
+                a.checkpoints() + b.checkpoints(), b.lastCheckpointDuration(), b.lastCheckpoint(), b.checkpointAge(),
+                b.logBytesSinceCheckpoint());
     }
 
     private void updateIndexes() {

@@ -82,4 +82,27 @@ class MetricsRoutesTest {
             assertTrue(metricValue(later, "keel_checkpoint_last_duration_seconds") > 0);
         }
     }
+
+    @Test
+    void countersStayMonotonicAcrossASchemaChangeThatReopensTheDatabase() throws Exception {
+        Path dir = tmp.resolve("reopen");
+        OpsTestSupport.createDatabase(dir);
+        ServerConfig config = ServerConfig.builder().dataDirectory(dir).port(0).accessLog(false).build();
+        try (KeelServer server = TestServers.start(config, b -> b, new ItemRoutes())) {
+            OpsTestSupport.Client client = new OpsTestSupport.Client(server.port());
+            await("ready", () -> client.get("/health/ready").statusCode() == 200);
+            for (int n = 1; n <= 3; n++) {
+                assertEquals(201, client.send("POST", "/v1/test/items/" + n).statusCode());
+            }
+            assertEquals(3.0, metricValue(client.get("/metrics").body(), "keel_commits_total"));
+            // A new type: the schema change closes the database and opens a new instance.
+            java.util.List<dev.keel.EntityType> types = new java.util.ArrayList<>(server.database()
+                    .withDatabase(dev.keel.KeelDb::schema));
+            types.add(dev.keel.EntityType.builder("Extra").field(dev.keel.Field.text("a")).build());
+            server.database().reopen(types, server.database().withDatabase(dev.keel.KeelDb::schema));
+            assertTrue(metricValue(client.get("/metrics").body(), "keel_commits_total") >= 3.0);
+            assertEquals(201, client.send("POST", "/v1/test/items/4").statusCode());
+            assertEquals(4.0, metricValue(client.get("/metrics").body(), "keel_commits_total"));
+        }
+    }
 }
