@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.Field;
 import dev.keel.server.ApiException;
+import dev.keel.server.FieldValues;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -33,7 +34,7 @@ record Cursor(String query, long id, boolean hasKey, Object key) {
         n.put("q", query);
         n.put("id", id);
         if (hasKey) {
-            n.set("k", ValueJson.write(key));
+            n.set("k", FieldValues.write(key));
         }
         return Base64.getUrlEncoder().withoutPadding().encodeToString(n.toString().getBytes(StandardCharsets.UTF_8));
     }
@@ -65,7 +66,7 @@ record Cursor(String query, long id, boolean hasKey, Object key) {
         Object key = null;
         if (hasKey) {
             try {
-                key = ValueJson.read(n.get("k"), orderField, "cursor", Integer.MAX_VALUE);
+                key = EntityJson.readValue(n.get("k"), orderField, "cursor", Integer.MAX_VALUE);
             } catch (ApiException e) {
                 throw invalid("its position does not fit the order field " + orderField.name() + " (" + e.detail() + ")");
             }

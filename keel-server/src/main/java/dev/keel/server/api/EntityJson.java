@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.Entity;
 import dev.keel.EntityType;
 import dev.keel.Field;
+import dev.keel.FieldType;
 import dev.keel.server.ApiException;
+import dev.keel.server.FieldValues;
+import dev.keel.server.FieldValues.InvalidValueException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -35,7 +38,7 @@ final class EntityJson {
             node.put("version", e.version());
         }
         ObjectNode values = node.putObject("values");
-        e.values().forEach((name, value) -> values.set(name, ValueJson.write(value)));
+        e.values().forEach((name, value) -> values.set(name, FieldValues.write(value)));
         return node;
     }
 
@@ -50,7 +53,7 @@ final class EntityJson {
     static Map<String, Object> readValues(JsonNode values, EntityType type, String path, int maxVectorLength) {
         if (values == null || !values.isObject()) {
             throw ApiException.invalidField(path, path + ": expected an object of field values, got "
-                    + (values == null ? "nothing" : ValueJson.describe(values)));
+                    + (values == null ? "nothing" : FieldValues.describe(values)));
         }
         Map<String, Object> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> m : values.properties()) {
@@ -59,9 +62,38 @@ final class EntityJson {
             if (field.isEmpty()) {
                 throw unknownField(at, type, m.getKey());
             }
-            out.put(m.getKey(), ValueJson.read(m.getValue(), field.get(), at, maxVectorLength));
+            out.put(m.getKey(), readValue(m.getValue(), field.get(), at, maxVectorLength));
         }
         return out;
+    }
+
+    /**
+     * Reads the value of {@code field} from {@code node} ({@link FieldValues}); JSON null (or a missing
+     * node) is {@code null}.
+     *
+     * @param path the JSON pointer of the node, for errors (e.g. {@code /values/age})
+     * @param maxVectorLength most elements a VECTOR value may have
+     * @throws ApiException 400 {@code invalid-field} naming the path (of the element, for a vector's
+     *         element) and what was expected
+     */
+    static Object readValue(JsonNode node, Field field, String path, int maxVectorLength) {
+        try {
+            return FieldValues.read(node, field.type(), maxVectorLength);
+        } catch (InvalidValueException e) {
+            String at = e.element() < 0 ? path : path + "/" + e.element();
+            switch (e.kind()) {
+                case TOO_LONG:
+                    throw ApiException.invalidField(at, at + ": " + e.getMessage()).with("maximum", maxVectorLength);
+                case UNPAIRED_SURROGATE:
+                    throw ApiException.invalidField(at, at + ": " + e.getMessage()).with("expected", e.expected());
+                default:
+                    String expected = field.type() == FieldType.REFERENCE
+                            ? "a whole number (the id of the referenced " + field.target() + ")" : e.expected();
+                    throw ApiException.invalidField(at, at + ": expected " + expected + " for " + field.type()
+                            + " field '" + field.name() + "', got " + FieldValues.describe(e.node()))
+                            .with("expected", expected);
+            }
+        }
     }
 
     static ApiException unknownField(String path, EntityType type, String name) {

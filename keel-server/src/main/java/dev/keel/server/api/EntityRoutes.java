@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.Entity;
 import dev.keel.EntityType;
 import dev.keel.server.ApiException;
+import dev.keel.server.FieldValues;
 import dev.keel.server.RouteModule;
 import dev.keel.server.ServerContext;
 import io.javalin.config.JavalinConfig;
@@ -44,7 +45,7 @@ public final class EntityRoutes implements RouteModule {
                 if (!idNode.isIntegralNumber() || !idNode.canConvertToLong() || idNode.longValue() < 1
                         || idNode.longValue() == Long.MAX_VALUE) {
                     throw ApiException.invalidField("/id", "/id: expected a whole number from 1 to " + (Long.MAX_VALUE
-                            - 1) + " (the id to insert under), got " + ValueJson.describe(idNode));
+                            - 1) + " (the id to insert under), got " + FieldValues.describe(idNode));
                 }
                 id = idNode.longValue();
             }

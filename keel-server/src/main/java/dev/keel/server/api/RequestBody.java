@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.keel.server.ApiException;
+import dev.keel.server.FieldValues;
 import dev.keel.server.ServerContext;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -50,7 +51,7 @@ record RequestBody(byte[] bytes, JsonNode tree) {
     }
 
     private static JsonNode parse(byte[] bytes, ServerContext server) {
-        // Decimals stay BigDecimal so that doubles and floats are parsed from their exact text (ValueJson).
+        // Decimals stay BigDecimal so that doubles and floats are parsed from their exact text (FieldValues).
         ObjectReader reader = server.json().reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
         JsonNode tree;
         try {
@@ -69,7 +70,7 @@ record RequestBody(byte[] bytes, JsonNode tree) {
         }
         if (!tree.isObject()) {
             throw ApiException.invalidField("", "the request body must be a JSON object, not "
-                    + ValueJson.describe(tree));
+                    + FieldValues.describe(tree));
         }
         return tree;
     }

@@ -9,6 +9,7 @@ import dev.keel.EntityType;
 import dev.keel.KeelDb;
 import dev.keel.Transaction;
 import dev.keel.server.ApiException;
+import dev.keel.server.FieldValues;
 import dev.keel.server.Problems;
 import dev.keel.server.RouteModule;
 import dev.keel.server.ServerContext;
@@ -76,7 +77,7 @@ public final class TransactionRoutes implements RouteModule {
     static List<Operation> parse(KeelDb db, JsonNode operations, int maxVectorLength) {
         if (operations == null || !operations.isArray()) {
             throw ApiException.invalidField("/operations", "/operations: expected an array of operations, got "
-                    + (operations == null ? "nothing" : ValueJson.describe(operations)));
+                    + (operations == null ? "nothing" : FieldValues.describe(operations)));
         }
         if (operations.isEmpty() || operations.size() > MAX_OPERATIONS) {
             throw ApiException.invalidField("/operations", "/operations: a transaction has 1 to " + MAX_OPERATIONS
@@ -96,12 +97,12 @@ public final class TransactionRoutes implements RouteModule {
 
     private static Operation parseOne(KeelDb db, JsonNode op, String base, int maxVectorLength) {
         if (!op.isObject()) {
-            throw ApiException.invalidField(base, base + ": expected an operation object, got " + ValueJson.describe(op));
+            throw ApiException.invalidField(base, base + ": expected an operation object, got " + FieldValues.describe(op));
         }
         JsonNode kind = op.get("op");
         if (kind == null || !kind.isTextual() || !OPS.contains(kind.textValue())) {
             throw ApiException.invalidField(base + "/op", base + "/op: expected one of " + OPS.stream().sorted().toList()
-                    + ", got " + (kind == null ? "nothing" : ValueJson.describe(kind)));
+                    + ", got " + (kind == null ? "nothing" : FieldValues.describe(kind)));
         }
         String k = kind.textValue();
         EntityJson.requireOnly(op, switch (k) {
@@ -143,7 +144,7 @@ public final class TransactionRoutes implements RouteModule {
         if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 1
                 || node.longValue() == Long.MAX_VALUE) {
             throw ApiException.invalidField(path, path + ": expected an entity id (a whole number from 1), got "
-                    + ValueJson.describe(node));
+                    + FieldValues.describe(node));
         }
         return node.longValue();
     }
@@ -154,7 +155,7 @@ public final class TransactionRoutes implements RouteModule {
         }
         if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 1) {
             throw ApiException.invalidField(path, path + ": expected the entity's version (a whole number from 1, its"
-                    + " ETag without quotes), got " + ValueJson.describe(node));
+                    + " ETag without quotes), got " + FieldValues.describe(node));
         }
         return VersionMatch.exactly(node.longValue());
     }

@@ -6,6 +6,8 @@ import dev.keel.Field;
 import dev.keel.FieldType;
 import dev.keel.Index;
 import dev.keel.OnDelete;
+import dev.keel.server.FieldValues;
+import dev.keel.server.FieldValues.InvalidValueException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -87,7 +89,7 @@ final class SchemaReader {
         }
         if (!root.isObject()) {
             error("", "must be an object with the key \"types\" (the list of entity types), was "
-                    + SchemaValues.describe(root));
+                    + FieldValues.describe(root));
             return out;
         }
         keys(root, "", ROOT_KEYS, "the document");
@@ -97,7 +99,7 @@ final class SchemaReader {
             return out;
         }
         if (!types.isArray()) {
-            error("types", "must be a list of entity types, was " + SchemaValues.describe(types));
+            error("types", "must be a list of entity types, was " + FieldValues.describe(types));
             return out;
         }
         Map<String, Integer> seen = new HashMap<>();
@@ -122,7 +124,7 @@ final class SchemaReader {
 
     private EntityType type(JsonNode t, String path) {
         if (!t.isObject()) {
-            error(path, "must be an entity type {name: ..., fields: [...]}, was " + SchemaValues.describe(t));
+            error(path, "must be an entity type {name: ..., fields: [...]}, was " + FieldValues.describe(t));
             return null;
         }
         int before = errors.size();
@@ -142,7 +144,7 @@ final class SchemaReader {
                     + " type: TEXT}]");
         } else if (!fieldList.isArray() || fieldList.isEmpty()) {
             error(path + ".fields", "must be a non-empty list of fields, e.g. fields: [{name: title, type: TEXT}], was "
-                    + SchemaValues.describe(fieldList));
+                    + FieldValues.describe(fieldList));
         } else {
             Map<String, Integer> seen = new HashMap<>();
             for (int j = 0; j < fieldList.size(); j++) {
@@ -164,7 +166,7 @@ final class SchemaReader {
         if (indexList != null && !indexList.isNull()) {
             if (!indexList.isArray()) {
                 error(path + ".indexes", "must be a list of indexes, e.g. indexes: [{fields: [age]}], was "
-                        + SchemaValues.describe(indexList));
+                        + FieldValues.describe(indexList));
             } else {
                 for (int k = 0; k < indexList.size(); k++) {
                     Index ix = index(indexList.get(k), path + ".indexes[" + k + "]");
@@ -225,7 +227,7 @@ final class SchemaReader {
      */
     private Field field(JsonNode node, String path) {
         if (!node.isObject()) {
-            error(path, "must be a field {name: ..., type: ...}, was " + SchemaValues.describe(node));
+            error(path, "must be a field {name: ..., type: ...}, was " + FieldValues.describe(node));
             return null;
         }
         int before = errors.size();
@@ -243,7 +245,7 @@ final class SchemaReader {
         JsonNode oneOf = present(node, "oneOf");
         if (oneOf != null && !oneOf.isArray()) {
             error(path + ".oneOf", "must be a list of the allowed values, e.g. oneOf: [a, b], was "
-                    + SchemaValues.describe(oneOf));
+                    + FieldValues.describe(oneOf));
         }
         if (type != null && type != FieldType.REFERENCE) {
             if (target != null) {
@@ -305,7 +307,7 @@ final class SchemaReader {
     private Index index(JsonNode node, String path) {
         if (!node.isObject()) {
             error(path, "must be an index {fields: [...]} (with optional name and unique), was "
-                    + SchemaValues.describe(node));
+                    + FieldValues.describe(node));
             return null;
         }
         int before = errors.size();
@@ -318,12 +320,12 @@ final class SchemaReader {
             error(path + ".fields", "missing: list the indexed fields, most significant first, e.g. fields: [age]");
         } else if (!fields.isArray() || fields.isEmpty()) {
             error(path + ".fields", "must be a non-empty list of field names, e.g. fields: [age], was "
-                    + SchemaValues.describe(fields));
+                    + FieldValues.describe(fields));
         } else {
             for (int k = 0; k < fields.size(); k++) {
                 JsonNode f = fields.get(k);
                 if (!f.isTextual()) {
-                    error(path + ".fields[" + k + "]", "must be a field name, was " + SchemaValues.describe(f));
+                    error(path + ".fields[" + k + "]", "must be a field name, was " + FieldValues.describe(f));
                 } else {
                     names.add(f.textValue());
                 }
@@ -400,11 +402,35 @@ final class SchemaReader {
             return null;
         }
         try {
-            return SchemaValues.read(v, type);
-        } catch (IllegalArgumentException e) {
-            error(path, firstLine(e) + " (the field's type is " + type + ")");
+            return FieldValues.read(v, type, Integer.MAX_VALUE);
+        } catch (InvalidValueException e) {
+            error(path, valueError(e, type) + " (the field's type is " + type + ")");
             return null;
         }
+    }
+
+    /** A refused rule value in the words of schema documents, which say "must be ..., was ...". */
+    private static String valueError(InvalidValueException e, FieldType type) {
+        String was = ", was " + FieldValues.describe(e.node());
+        if (e.element() >= 0) {
+            return "must be an array of numbers (element " + e.element()
+                    + (e.node().isNumber() ? " is beyond the range of a float)" : " is not one)") + was;
+        }
+        return switch (e.kind()) {
+            case BAD_BASE64 -> "not valid base64 (" + e.getCause().getMessage() + "); write the bytes as a padded"
+                    + " base64 string (RFC 4648)";
+            case UNPAIRED_SURROGATE, TOO_LONG -> e.getMessage();
+            case WRONG_VALUE -> "must be " + switch (type) {
+                case INT -> "a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;
+                case BYTES -> "a base64 string (RFC 4648, padded)";
+                default -> e.expected();
+            } + was + (type == FieldType.TEXT ? yamlQuoteHint(e.node()) : "");
+        };
+    }
+
+    /** For a scalar that YAML read as a number or boolean where a string was meant. */
+    private static String yamlQuoteHint(JsonNode v) {
+        return v.isValueNode() ? " (in YAML, quote it: \"" + v.asText() + "\")" : "";
     }
 
     /** Whether the field's type can have the rule at all (else an error at {@code path}). */
@@ -507,7 +533,7 @@ final class SchemaReader {
             return null;
         }
         if (!v.isTextual()) {
-            error(join(path, key), "must be a string (" + example + "), was " + SchemaValues.describe(v));
+            error(join(path, key), "must be a string (" + example + "), was " + FieldValues.describe(v));
             return null;
         }
         return v.textValue();
@@ -519,8 +545,7 @@ final class SchemaReader {
             return null;
         }
         if (!v.isTextual()) {
-            error(join(path, key), "must be a string, was " + SchemaValues.describe(v)
-                    + (v.isValueNode() ? " (in YAML, quote it: \"" + v.asText() + "\")" : ""));
+            error(join(path, key), "must be a string, was " + FieldValues.describe(v) + yamlQuoteHint(v));
             return null;
         }
         return v.textValue();
@@ -532,7 +557,7 @@ final class SchemaReader {
             return null;
         }
         if (!v.isBoolean()) {
-            error(join(path, key), "must be true or false, was " + SchemaValues.describe(v));
+            error(join(path, key), "must be true or false, was " + FieldValues.describe(v));
             return null;
         }
         return v.booleanValue();
@@ -545,7 +570,7 @@ final class SchemaReader {
         }
         if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
             error(join(path, key), "must be a whole number from 0 to " + Integer.MAX_VALUE + ", was "
-                    + SchemaValues.describe(v));
+                    + FieldValues.describe(v));
             return null;
         }
         return v.intValue();

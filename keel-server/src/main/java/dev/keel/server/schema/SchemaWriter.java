@@ -7,6 +7,7 @@ import dev.keel.EntityType;
 import dev.keel.Field;
 import dev.keel.FieldType;
 import dev.keel.Index;
+import dev.keel.server.FieldValues;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -73,10 +74,10 @@ final class SchemaWriter {
             o.put("unique", true);
         }
         if (f.min() != null) {
-            o.set("min", SchemaValues.write(f.type(), f.min()));
+            o.set("min", FieldValues.write(f.min()));
         }
         if (f.max() != null) {
-            o.set("max", SchemaValues.write(f.type(), f.max()));
+            o.set("max", FieldValues.write(f.max()));
         }
         if (f.minLength() > 0) {
             o.put("minLength", f.minLength());
@@ -89,10 +90,10 @@ final class SchemaWriter {
         }
         if (f.allowedValues() != null) {
             ArrayNode a = o.putArray("oneOf");
-            f.allowedValues().forEach(v -> a.add(SchemaValues.write(f.type(), v)));
+            f.allowedValues().forEach(v -> a.add(FieldValues.write(v)));
         }
         if (f.defaultValue() != null) {
-            o.set("default", SchemaValues.write(f.type(), f.defaultValue()));
+            o.set("default", FieldValues.write(f.defaultValue()));
         }
         if (f.renamedFromName() != null) {
             o.put("renamedFrom", f.renamedFromName());

@@ -12,30 +12,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.Entity;
 import dev.keel.server.ServerFixture;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class EntityEndpointsTest {
-    @TempDir
-    Path dir;
-    ServerFixture s;
-
-    @BeforeEach
-    void start() {
-        s = ApiServer.start(dir.resolve("db"));
-    }
-
-    @AfterEach
-    void stop() {
-        s.close();
-    }
-
+class EntityEndpointsTest extends EndpointTestBase {
     private Entity stored(String type, long id) {
         return s.server().database().withDatabase(db -> db.snapshot().get(type, id)).orElseThrow();
     }
@@ -232,6 +214,15 @@ class EntityEndpointsTest {
         p = problem(s.send("POST", "/v1/entities/Person", "{}"), 400, "invalid-field");
         assertEquals("/values", p.get("path").asText());
         assertEquals(before, dump(s));
+    }
+
+    /** A refused string is shown as JSON (quotes and control characters escaped), as schema documents show it. */
+    @Test
+    void aRefusedStringIsQuotedAsJson() {
+        JsonNode p = problem(s.send("POST", "/v1/entities/Person", "{\"values\":{\"name\":\"a\",\"active\":"
+                + "\"say \\\"no\\\"\\n\"}}"), 400, "invalid-field");
+        assertEquals("/values/active: expected true or false for BOOLEAN field 'active', got \"say \\\"no\\\"\\n\"",
+                p.path("detail").asText());
     }
 
     @Test

@@ -15,7 +15,6 @@ import dev.keel.server.ServerConfig;
 import dev.keel.server.ServerFixture;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -24,28 +23,11 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Idempotency-Key on every write endpoint: replays, refusals, concurrency, durability across a restart. */
-class IdempotencyTest {
+class IdempotencyTest extends EndpointTestBase {
     static final String KEY = "Idempotency-Key";
-
-    @TempDir
-    Path dir;
-    ServerFixture s;
-
-    @BeforeEach
-    void start() {
-        s = ApiServer.start(dir.resolve("db"));
-    }
-
-    @AfterEach
-    void stop() {
-        s.close();
-    }
 
     private static void assertSameAnswer(HttpResponse<String> first, HttpResponse<String> replay) {
         assertEquals(first.statusCode(), replay.statusCode(), replay.body());

@@ -10,28 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keel.Entity;
-import dev.keel.server.ServerFixture;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class TransactionEndpointTest {
-    @TempDir
-    Path dir;
-    ServerFixture s;
-
-    @BeforeEach
-    void start() {
-        s = ApiServer.start(dir.resolve("db"));
-    }
-
-    @AfterEach
-    void stop() {
-        s.close();
-    }
-
+class TransactionEndpointTest extends EndpointTestBase {
     private JsonNode tx(String operations) {
         return ok(s.send("POST", "/v1/transactions", "{\"operations\":[" + operations + "]}"), 200);
     }

@@ -199,6 +199,32 @@ class SchemaDocumentTest {
         assertEquals(16, errors.size(), errors.toString());
     }
 
+    /**
+     * Rule values are read by the same codec as entity values (FieldValues), so they are refused where
+     * an entity value would be: half a surrogate pair, a number beyond the range of a double or float
+     * (before, these became "?" or infinity).
+     */
+    @Test
+    void ruleValuesAreAsStrictAsEntityValues() {
+        List<SchemaError> errors = errors("""
+                {"types":[{"name":"A","fields":[
+                   {"name":"t","type":"TEXT","default":"a\\ud800"},
+                   {"name":"d","type":"DOUBLE","max":1e400},
+                   {"name":"v","type":"VECTOR","default":[1, 1e39]},
+                   {"name":"w","type":"VECTOR","default":[1, true]},
+                   {"name":"x","type":"TEXT","oneOf":["ok", "\\ud83d\\ude00"]}]}]}
+                """, Format.JSON);
+        assertError(errors, "types[0].fields[0].default", "the string has an unpaired surrogate (\\uD800) at index 1,"
+                + " which is not Unicode text");
+        assertError(errors, "types[0].fields[1].max", "must be a number in the range of a double, was a number"
+                + " beyond the range of a double (the field's type is DOUBLE)");
+        assertError(errors, "types[0].fields[2].default", "must be an array of numbers (element 1 is beyond the"
+                + " range of a float), was 1.0E39");
+        assertError(errors, "types[0].fields[3].default", "must be an array of numbers (element 1 is not one), was"
+                + " true");
+        assertEquals(4, errors.size(), errors.toString());
+    }
+
     @Test
     void missingAndUnknownNamesTypesAndTargets() {
         List<SchemaError> errors = errors("""
